@@ -1,0 +1,73 @@
+"""Roles are Django groups with permissions; scopes follow from the permissions.
+
+| role | sees customers | reveals PII | exports | audit log |
+|---|---|---|---|---|
+| administrator | all | yes | yes | yes |
+| manager | all | yes | yes | no |
+| account manager | its own enterprises | yes | yes | no |
+| service agent | its region | yes | no | no |
+| care & marketing | all (masked) | no | yes | no |
+| analyst | all (masked), aggregates | no | yes | no |
+| auditor | none | no | no | yes |
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("administrator")
+    MANAGER = "manager", _("manager")
+    ACCOUNT_MANAGER = "account_manager", _("account manager")
+    SERVICE_AGENT = "service_agent", _("service agent")
+    CARE_MARKETING = "care_marketing", _("care & marketing")
+    ANALYST = "analyst", _("analyst")
+    AUDITOR = "auditor", _("auditor")
+
+
+_VIEW_CUSTOMERS = ["customers.view_customer", "customers.view_subscription", "customers.view_account",
+                   "customers.view_interaction", "customers.view_contact",
+                   "customers.view_enterpriseservice", "billing.view_billsummary",
+                   "billing.view_usagesummary", "billing.view_payment"]
+_EDIT_CUSTOMERS = ["customers.change_customer", "customers.add_interaction", "customers.add_contact",
+                   "customers.change_contact"]
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.ADMINISTRATOR: [*_VIEW_CUSTOMERS, *_EDIT_CUSTOMERS, "customers.add_customer",
+                         "core.view_all_customers", "core.reveal_pii", "core.export_data",
+                         "core.merge_customers", "core.view_auditentry"],
+    Role.MANAGER: [*_VIEW_CUSTOMERS, *_EDIT_CUSTOMERS, "core.view_all_customers", "core.reveal_pii",
+                   "core.export_data", "core.merge_customers"],
+    Role.ACCOUNT_MANAGER: [*_VIEW_CUSTOMERS, *_EDIT_CUSTOMERS, "core.view_own_enterprises",
+                           "core.reveal_pii", "core.export_data"],
+    Role.SERVICE_AGENT: [*_VIEW_CUSTOMERS, "customers.add_interaction",
+                         "core.view_region_customers", "core.reveal_pii"],
+    Role.CARE_MARKETING: [*_VIEW_CUSTOMERS, "core.view_all_customers", "core.export_data"],
+    Role.ANALYST: [*_VIEW_CUSTOMERS, "core.view_all_customers", "core.export_data"],
+    Role.AUDITOR: ["core.view_auditentry"],
+}
+
+
+def ensure_roles() -> None:
+    """Create or update one group per role with exactly its permissions (idempotent)."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+
+
+def role_of(user) -> Role | None:  # type: ignore[no-untyped-def]
+    """The user's role (its first role group); superusers count as administrators."""
+    if user.is_superuser:
+        return Role.ADMINISTRATOR
+    names = set(user.groups.values_list("name", flat=True))
+    for role in Role:
+        if role.value in names:
+            return role
+    return None
