@@ -76,6 +76,7 @@ TEMPLATES = [
 _default_db = f"sqlite:///{DATA_DIR / 'telcrm.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_db))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     # WAL lets the web app read while an import or the nightly run writes; IMMEDIATE
     # transactions make writers queue instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
