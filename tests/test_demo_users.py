@@ -1,10 +1,16 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
+from django.test import RequestFactory
 
 from telcrm.core.roles import Role, role_of
 from telcrm.simulate.demo_users import ACCOUNT_MANAGERS, DEMO_USERS, ensure_demo_users
 
 pytestmark = pytest.mark.django_db
+
+
+def authenticate(**credentials):
+    # django-axes throttles by request, so authentication always carries one.
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def test_one_demo_user_per_role(tmp_path):
