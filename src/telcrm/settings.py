@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "telcrm.core",
     "telcrm.customers",
     "telcrm.billing",
+    "telcrm.value",
     "telcrm.ingest",
     "telcrm.simulate",
     "telcrm.web",
