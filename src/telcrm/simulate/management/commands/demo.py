@@ -45,5 +45,5 @@ class Command(BaseCommand):
                 f.write(digest + "\n")
         self.stdout.write(self.style.SUCCESS("\nDemo users (user name / role / password):"))
         for demo, password in users:
-            self.stdout.write(f"  {demo.username:<10} {str(demo.role.label):<18} {password}")
+            self.stdout.write(f"  {demo.username:<10} {demo.role.label!s:<18} {password}")
         self.stdout.write("\nServing on http://127.0.0.1:8000")
