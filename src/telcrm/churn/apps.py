@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ChurnConfig(AppConfig):
+    name = "telcrm.churn"
+    label = "churn"
