@@ -1,0 +1,203 @@
+"""Customer screens: search, the 360 page, reveal, edit, merge and exports.
+
+Views are thin adapters (architecture.md, convention 13): they parse the request, call one
+query or service, and render. Domain errors become a message on the page; a customer
+outside the user's scope is a 404, never a 403, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from telcrm.core.errors import NotFound, TelcrmError
+from telcrm.core.masking import MASKERS, mask_text
+from telcrm.customers import queries
+from telcrm.customers.exports import export_customers
+from telcrm.customers.forms import CustomerEditForm, RevealForm
+from telcrm.customers.history import field_history, update_customer
+from telcrm.customers.models import Customer, Subscription
+from telcrm.customers.policy import can_edit, get_visible_customer, visible_customers
+from telcrm.customers.services import reveal_field
+
+PAGE_SIZE = 25
+_SAVED_SEARCHES = 20
+
+
+def remember_search(request: HttpRequest, q: str) -> str:
+    """Keep a query in the session under a short token.
+
+    Paging and export links carry the token instead of the query, so a phone or ID number
+    typed into the search box is never printed back into the page or kept in a URL.
+    """
+    saved: dict[str, str] = request.session.get("searches", {})
+    for token, query in saved.items():
+        if query == q:
+            return token
+    token = secrets.token_urlsafe(6)
+    saved[token] = q
+    request.session["searches"] = dict(list(saved.items())[-_SAVED_SEARCHES:])
+    return token
+
+
+def recall_search(request: HttpRequest) -> tuple[str, str]:
+    """The query of this request (``q``) or of an earlier one (``s``), and its token."""
+    q = request.GET.get("q", "").strip()
+    if q:
+        return q, remember_search(request, q)
+    token = request.GET.get("s", "")
+    return request.session.get("searches", {}).get(token, ""), token if token else ""
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_GET
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """Search results, or the whole list of the user's customers when there is no query."""
+    q, token = recall_search(request)
+    found = (
+        queries.search_customers(request.user, q) if q
+        else visible_customers(request.user).select_related("region")
+    )
+    page = Paginator(found.order_by("customer_no"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "customers/search.html", {
+        "nav": "customers", "q_masked": mask_text(q), "token": token, "page": page,
+        "hits": queries.search_hits(list(page.object_list)),
+    })
+
+
+def _page_or_404(request: HttpRequest, customer_no: str) -> queries.CustomerPage:
+    try:
+        return queries.customer_page(request.user, customer_no)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _customer_or_404(request: HttpRequest, customer_no: str) -> Customer:
+    try:
+        return get_visible_customer(request.user, customer_no)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+@require_GET
+def customer_detail(request: HttpRequest, customer_no: str) -> HttpResponse:
+    page = _page_or_404(request, customer_no)
+    customer = page.customer
+    editable = can_edit(request.user, customer)
+    return render(request, "customers/detail.html", {
+        "nav": "customers", "page": page, "c": customer,
+        "timeline": queries.timeline(customer),
+        "history": field_history(request.user, customer=customer)[:20],
+        "can_reveal": request.user.has_perm("core.reveal_pii"),
+        "edit_form": CustomerEditForm(instance=customer) if editable else None,
+    })
+
+
+@login_required
+@permission_required("customers.view_interaction", raise_exception=True)
+@require_GET
+def customer_timeline(request: HttpRequest, customer_no: str) -> HttpResponse:
+    """One more page of the interaction timeline, appended by HTMX."""
+    customer = _customer_or_404(request, customer_no)
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    return render(request, "customers/_timeline.html", {
+        "c": customer, "timeline": queries.timeline(customer, page=number),
+    })
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, customer_no: str) -> HttpResponse:
+    """Show one personal-data value with a stated reason; ``reveal_field`` writes the audit
+    entry in the same transaction. The line is named by its id, never by its number, so
+    the form itself carries no personal data."""
+    customer = _customer_or_404(request, customer_no)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Invalid request."), status=400)
+    field, line_id = form.cleaned_data["field"], form.cleaned_data["line"]
+    msisdn = None
+    if field == "phone":
+        line = Subscription.objects.filter(customer=customer, pk=line_id).first()
+        if line is None:
+            raise Http404("no such line")
+        msisdn = line.msisdn
+    raw = msisdn if field == "phone" else getattr(customer, field)
+    context = {"c": customer, "field": field, "line_id": line_id, "can_reveal": True,
+               "masked": MASKERS[field](raw)}
+    try:
+        with transaction.atomic():
+            context["value"] = reveal_field(
+                request.user, customer=customer, field=field, reason=form.cleaned_data["reason"],
+                msisdn=msisdn,
+            )
+    except TelcrmError as exc:
+        context["error"] = _error_text(exc)
+    return render(request, "customers/_reveal.html", context)
+
+
+def _error_text(exc: TelcrmError) -> str:
+    """Domain errors carry "field: rule"; the UI shows the rule in the user's language."""
+    return {
+        "forbidden": _("Your role may not reveal personal data."),
+        "invalid": _("State why you need to see this value (at least 4 characters)."),
+        "conflict": _("Someone else changed this customer meanwhile: reload and edit again."),
+    }.get(exc.code, mask_text(exc.message))
+
+
+@login_required
+@require_POST
+def customer_edit(request: HttpRequest, customer_no: str) -> HttpResponse:
+    """Save the edit form; a stale ``version`` becomes a Conflict message, not an overwrite."""
+    customer = _customer_or_404(request, customer_no)
+    if not can_edit(request.user, customer):
+        raise Http404("not editable")
+    form = CustomerEditForm(request.POST, instance=customer)
+    if not form.is_valid():
+        messages.error(request, _("Please correct the form: %(errors)s") % {
+            "errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())})
+        return redirect("customer-detail", customer_no=customer_no)
+    try:
+        with transaction.atomic():
+            update_customer(
+                request.user, customer=customer, changes=form.changes(),
+                expected_version=form.cleaned_data["version"], source="web",
+            )
+    except TelcrmError as exc:
+        messages.error(request, _error_text(exc) if exc.code == "conflict" else mask_text(exc.message))
+    else:
+        messages.success(request, _("Customer saved."))
+    return redirect("customer-detail", customer_no=customer_no)
+
+
+@login_required
+@require_GET
+def customer_export(request: HttpRequest) -> HttpResponse:
+    """Stream the current search (or the whole list in scope) as CSV or Excel; the export
+    service masks the rows, intersects with the user's scope and writes the audit entry."""
+    q, _token = recall_search(request)
+    found = queries.search_customers(request.user, q) if q else None
+    try:
+        stream = export_customers(
+            request.user, queryset=found, fmt=request.GET.get("format", "csv"),
+            description=f"search: {mask_text(q)}" if q else "customer list",
+        )
+    except TelcrmError as exc:
+        return HttpResponse(mask_text(exc.message), status=exc.status)
+    response = StreamingHttpResponse(stream.chunks, content_type=stream.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stream.filename}"'
+    return response
