@@ -1,5 +1,40 @@
-"""The REST API root, in the shape of TM Forum Open APIs, served under ``/tmf-api/``."""
+"""The REST API root, in the shape of TM Forum Open APIs, served under ``/tmf-api/``.
+
+Each TM Forum API keeps its standard base path (``customerManagement/v5`` for TMF629), so
+a client written against the standard finds the resources where it expects them. The
+OpenAPI document is at ``/tmf-api/openapi.json``, the interactive docs at ``/tmf-api/docs``
+(served with the app's own static files, no CDN).
+"""
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="telcrm API", version="5.0.0", urls_namespace="tmf-api")
+from telcrm.api.auth import API_AUTH
+from telcrm.api.errors import install_handlers
+from telcrm.customers.api import router as customer_router
+
+DESCRIPTION = """
+The telcrm API, shaped after TM Forum Open APIs.
+
+**Authentication.** Send a personal API token, `Authorization: Bearer tc_...` (issued on
+the *API tokens* page of the web app), or call from a signed-in browser session (unsafe
+methods then need the CSRF token). The API acts with your own role and scope: an agent
+sees the customers of its region, an account manager its own enterprises. A customer
+outside your scope answers 404.
+
+**Personal data.** Phone numbers, ID numbers and addresses are always masked; the API
+has no reveal.
+
+**Errors.** Every 4xx answer is a TMF error object
+`{"code", "reason", "message", "status", "@type": "Error"}`; `reason` names the field and
+the rule that failed.
+
+**Paging.** `offset` and `limit` (at most 1000); `X-Total-Count` and `X-Result-Count`
+headers. `fields=name,status` returns only those attributes (plus `id`, `href`, `@type`).
+"""
+
+api = NinjaAPI(
+    title="telcrm API", version="5.0.0", urls_namespace="tmf-api", description=DESCRIPTION,
+    auth=API_AUTH,
+)
+install_handlers(api)
+api.add_router("customerManagement/v5", customer_router)
