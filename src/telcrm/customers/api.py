@@ -253,7 +253,8 @@ def patch_customer(request: HttpRequest, response: HttpResponse, customer_no: st
     return _resource(request, c, None)
 
 
-@router.delete("/customer/{customer_no}", response={405: TmfError}, summary="Not allowed")
+@router.delete("/customer/{customer_no}", response={405: TmfError}, by_alias=True,
+               summary="Not allowed")
 def delete_customer(request: HttpRequest, customer_no: str):  # type: ignore[no-untyped-def]
     """Customers are never deleted: their bills, tickets and audit trail refer to them.
     Close a customer with PATCH `{"status": "inactive"}` instead. Always 405."""
