@@ -12,4 +12,6 @@ urlpatterns = [
     path("<str:customer_no>/timeline/", views.customer_timeline, name="customer-timeline"),
     path("<str:customer_no>/reveal/", views.reveal, name="customer-reveal"),
     path("<str:customer_no>/edit/", views.customer_edit, name="customer-edit"),
+    path("<str:customer_no>/duplicates/", views.customer_duplicates, name="customer-duplicates"),
+    path("<str:customer_no>/merge/", views.customer_merge, name="customer-merge"),
 ]

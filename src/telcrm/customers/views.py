@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from telcrm.core.errors import NotFound, TelcrmError
 from telcrm.core.masking import MASKERS, mask_text
-from telcrm.customers import queries
+from telcrm.customers import duplicates, queries
 from telcrm.customers.exports import export_customers
-from telcrm.customers.forms import CustomerEditForm, RevealForm
+from telcrm.customers.forms import CustomerEditForm, MergeForm, RevealForm
 from telcrm.customers.history import field_history, update_customer
 from telcrm.customers.models import Customer, Subscription
 from telcrm.customers.policy import can_edit, get_visible_customer, visible_customers
@@ -201,3 +201,52 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(stream.chunks, content_type=stream.content_type)
     response["Content-Disposition"] = f'attachment; filename="{stream.filename}"'
     return response
+
+
+def _reason_labels() -> dict[str, str]:
+    return {
+        duplicates.SAME_ID_NUMBER: _("same ID number"),
+        duplicates.SAME_CREDIT_CODE: _("same credit code"),
+        duplicates.SAME_PHONE: _("same phone number"),
+        duplicates.SIMILAR_NAME_ADDRESS: _("similar name and address"),
+        duplicates.SIMILAR_NAME: _("similar name"),
+    }
+
+
+@login_required
+@require_GET
+def customer_duplicates(request: HttpRequest, customer_no: str) -> HttpResponse:
+    """The duplicates panel, loaded after the page: finding similar names compares this
+    customer with its region's records of the same surname, too slow for the page itself."""
+    customer = _customer_or_404(request, customer_no)
+    labels = _reason_labels()
+    found = [
+        {"other": p.second if p.first.pk == customer.pk else p.first, "score": p.score,
+         "reasons": [labels.get(r, r) for r in p.reasons]}
+        for p in duplicates.duplicates_of(request.user, customer=customer)
+    ]
+    return render(request, "customers/_duplicate_list.html", {
+        "c": customer, "duplicates": found, "can_merge": request.user.has_perm("core.merge_customers"),
+    })
+
+
+@login_required
+@require_POST
+def customer_merge(request: HttpRequest, customer_no: str) -> HttpResponse:
+    """Merge a duplicate into this record; the service moves every line, interaction and
+    ticket, and writes the audit entry (issue 2, "Duplicates, history and exports")."""
+    keep = _customer_or_404(request, customer_no)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Invalid request."), status=400)
+    merge = _customer_or_404(request, form.cleaned_data["duplicate"])
+    try:
+        with transaction.atomic():
+            duplicates.merge_customers(request.user, keep=keep, merge=merge,
+                                       reason=request.POST.get("reason", ""))
+    except TelcrmError as exc:
+        messages.error(request, mask_text(exc.message))
+    else:
+        messages.success(request, _("%(merged)s was merged into this customer.") % {
+            "merged": merge.customer_no})
+    return redirect("customer-detail", customer_no=customer_no)
