@@ -13,9 +13,9 @@ from __future__ import annotations
 from http import HTTPStatus
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from telcrm.core.errors import TelcrmError
 from telcrm.core.masking import mask_text
@@ -24,7 +24,7 @@ from telcrm.core.masking import mask_text
 _SOURCES = {"body", "query", "path", "header", "payload", "filters"}
 
 
-class TmfError(Schema):
+class TmfError(BaseModel):
     """The TMF630 error object returned with every 4xx response."""
 
     model_config = ConfigDict(populate_by_name=True)

@@ -17,24 +17,25 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from ninja import Schema
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from telcrm.core.validators import id_number_error, uscc_error
 from telcrm.customers.models import CustomerKind, EnterpriseSize, Gender, Industry, Segment
 
+#: Plain pydantic models, not ninja's ``Schema``: these are built from values, never read
+#: off Django objects, and ninja's attribute resolver would cost a third of a list page.
 _REFS = ConfigDict(populate_by_name=True)
 
 
 # --- the resource as read -----------------------------------------------------------------
 
-class TimePeriod(Schema):
+class TimePeriod(BaseModel):
     startDateTime: dt.datetime | None = None
     endDateTime: dt.datetime | None = None
 
 
-class Characteristic(Schema):
+class Characteristic(BaseModel):
     model_config = _REFS
     name: str
     value: str
@@ -42,7 +43,7 @@ class Characteristic(Schema):
     type_: str = Field("StringCharacteristic", alias="@type")
 
 
-class MediumCharacteristic(Schema):
+class MediumCharacteristic(BaseModel):
     """Where to reach the customer; phone numbers and street addresses are masked."""
 
     contactType: str | None = None
@@ -53,7 +54,7 @@ class MediumCharacteristic(Schema):
     country: str | None = None
 
 
-class ContactMedium(Schema):
+class ContactMedium(BaseModel):
     model_config = _REFS
     mediumType: Literal["mobile", "email", "postalAddress"]
     preferred: bool = False
@@ -61,7 +62,7 @@ class ContactMedium(Schema):
     type_: str = Field("ContactMedium", alias="@type")
 
 
-class PartyRef(Schema):
+class PartyRef(BaseModel):
     model_config = _REFS
     id: str
     name: str
@@ -69,7 +70,7 @@ class PartyRef(Schema):
     referredType: str = Field(alias="@referredType")
 
 
-class RelatedParty(Schema):
+class RelatedParty(BaseModel):
     """TMF v5 ``RelatedPartyOrPartyRole``: the account manager (客户经理) of a customer."""
 
     model_config = _REFS
@@ -78,7 +79,7 @@ class RelatedParty(Schema):
     type_: str = Field("RelatedPartyOrPartyRole", alias="@type")
 
 
-class AccountRef(Schema):
+class AccountRef(BaseModel):
     model_config = _REFS
     id: str
     href: str
@@ -87,7 +88,7 @@ class AccountRef(Schema):
     referredType: str = Field("BillingAccount", alias="@referredType")
 
 
-class CustomerOut(Schema):
+class CustomerOut(BaseModel):
     """A customer as TMF629 v5 shows it. Attributes left out by ``fields=`` are absent."""
 
     model_config = _REFS
@@ -152,13 +153,13 @@ def kind_rule_error(kind: str, names: set[str]) -> tuple[str, str] | None:
     return None
 
 
-class CharacteristicIn(Schema):
+class CharacteristicIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     name: str
     value: str | None = Field(None, description="null clears the value (merge-patch).")
 
 
-class ContactMediumIn(Schema):
+class ContactMediumIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
     mediumType: str
     characteristic: MediumCharacteristic
@@ -204,7 +205,7 @@ def _contact_fields(items: list[ContactMediumIn]) -> dict[str, str | None]:
     return out
 
 
-class _CustomerIn(Schema):
+class _CustomerIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type_: Literal["Customer"] | None = Field(None, alias="@type")
     characteristic: list[CharacteristicIn] = Field(default_factory=list)
@@ -238,7 +239,7 @@ class _CustomerIn(Schema):
         return start.date() if start else None
 
 
-class EngagedPartyIn(Schema):
+class EngagedPartyIn(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
     referredType: Literal["Individual", "Organization"] = Field(alias="@referredType")
 
