@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from telcrm.billing.models import BillSummary, UsageSummary
 from telcrm.core.errors import NotFound
@@ -164,8 +165,10 @@ def _lines(customer: Customer) -> list[Line]:
 
 
 _SPEND = (
-    ("plan_fee", "Plan"), ("voice", "Voice"), ("data", "Data"), ("sms", "SMS"),
-    ("vas", "Value-added"), ("roaming", "Roaming"), ("discount", "Discount"),
+    ("plan_fee", gettext_lazy("Plan")), ("voice", gettext_lazy("Voice")),
+    ("data", gettext_lazy("Data")), ("sms", gettext_lazy("SMS")),
+    ("vas", gettext_lazy("Value-added")), ("roaming", gettext_lazy("Roaming")),
+    ("discount", gettext_lazy("Discount")),
 )
 
 
@@ -184,7 +187,7 @@ def spend_chart(customer: Customer) -> dict:
         "type": "bar", "stacked": True, "yTitle": _("CNY"),
         "labels": [r["month"].strftime("%Y-%m") for r in rows],
         "series": [
-            {"label": _(label), "data": [float(r[name] or 0) for r in rows]} for name, label in _SPEND
+            {"label": str(label), "data": [float(r[name] or 0) for r in rows]} for name, label in _SPEND
         ],
     }
 
@@ -201,7 +204,7 @@ def usage_chart(customer: Customer) -> dict:
     rows.reverse()
     share = [round(100 * r["rival"] / r["minutes"], 1) if r["minutes"] else 0 for r in rows]
     return {
-        "type": "line", "yTitle": _("minutes / MB / SMS"), "y2Title": _("% of minutes"),
+        "type": "line", "yTitle": _("minutes / MB / SMS"), "y2Title": _("percent of minutes"),
         "labels": [r["month"].strftime("%Y-%m") for r in rows],
         "series": [
             {"label": _("Voice minutes"), "data": [r["minutes"] for r in rows]},
