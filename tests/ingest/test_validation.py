@@ -6,6 +6,7 @@ import csv
 
 import pytest
 
+from telcrm.core.errors import ValidationFailed
 from telcrm.customers.models import Customer
 from telcrm.ingest.pipeline import ImportRejected, import_file
 from tests.ingest.helpers import BASE, actor, load, variant
@@ -25,11 +26,13 @@ CASES = [
     ("plans", 0, {"monthly_fee": "-1.00"}, "monthly_fee", "must not be negative"),
     ("customers", 0, {"id_number": "310115198503121016"}, "id_number",
      "check character does not match (GB 11643"),
-    ("customers", 1, {"id_number": "31010420010230202X"}, "id_number", "digits 7-14 must be a real birth date (GB 11643)"),
+    ("customers", 1, {"id_number": "31010420010230202X"}, "id_number",
+     "digits 7-14 must be a real birth date (GB 11643)"),
     ("customers", 1, {"id_number": ""}, "id_number", "is required for an individual"),
     ("customers", 2, {"credit_code": "91310106MA1FL3K207"}, "credit_code",
      "check character does not match (GB 32100"),
-    ("customers", 2, {"credit_code": "91310106MA1FL3KI06"}, "credit_code", "must be 18 characters of digits and capitals"),
+    ("customers", 2, {"credit_code": "91310106MA1FL3KI06"}, "credit_code",
+     "must be 18 characters of digits and capitals"),
     ("customers", 0, {"region": "SH-XX"}, "region", "no such region code"),
     ("customers", 0, {"kind": "person"}, "kind", "must be one of enterprise, individual"),
     ("customers", 0, {"gender": "X"}, "gender", "must be one of F, M"),
@@ -125,7 +128,5 @@ class TestEnterpriseHierarchy:
 def test_missing_required_column_refuses_the_file(tmp_path):
     load("plans")
     (tmp_path / "plans.csv").write_text("code,name\nGT1,x\n", encoding="utf-8")
-    from telcrm.core.errors import ValidationFailed
-
-    with pytest.raises(ValidationFailed, match="missing required column.*brand, monthly_fee"):
+    with pytest.raises(ValidationFailed, match=r"missing required column.*brand, monthly_fee"):
         import_file(actor(), kind="plans", path=tmp_path / "plans.csv", progress=False)
