@@ -66,10 +66,10 @@ def _rng(seed: int, *key: int) -> np.random.Generator:
 def simulate(config: SimulationConfig, progress: bool = True) -> dict:
     """Write every file under ``config.out`` and return the manifest (also MANIFEST.json)."""
     out = Path(config.out)
+    sink = Sink(out, config.fmt, {"churn": TRUTH_SCHEMA, "duplicates": DUPLICATES_SCHEMA})
     window = Window.ending(config.end_month, config.months)
     months = month_labels(window)
     numbers = NumberPlan.from_rng(_rng(config.seed, 0))
-    sink = Sink(out, config.fmt, {"churn": TRUTH_SCHEMA, "duplicates": DUPLICATES_SCHEMA})
     ent = build_enterprises(
         _rng(config.seed, 1), count=enterprise_count(config.subscribers), numbers=numbers,
         number_offset=config.subscribers, window_days=window.report_days,
