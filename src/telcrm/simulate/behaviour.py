@@ -229,7 +229,7 @@ def _contacts(
     event's ``flag`` marks it, a reminder of arrears, or a retained request."""
     n = len(mood)
     p = {
-        "complaint": np.minimum(0.6, 0.003 + 0.02 * np.minimum(mood, 3) + 0.5 * sp_event),
+        "complaint": np.minimum(0.6, 0.003 + 0.04 * np.minimum(mood, 3) + 0.5 * sp_event),
         "inquiry": np.full(n, 0.02), "billing": 0.012 + 0.6 * in_arrears, "fault": np.full(n, 0.008),
         "termination_request": np.minimum(0.35, 0.07 * np.maximum(mood - 1.2, 0)),
         "plan_change": np.full(n, 0.006), "care": np.full(n, 0.012),

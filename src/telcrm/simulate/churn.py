@@ -23,7 +23,7 @@ class HazardCoefficients:
 
     intercept: float = -5.3
     spend_decline: float = 2.2  # per unit of relative decline (0..1) against the usual spend
-    complaints: float = 0.45  # per recent complaint (decayed count, capped at 3)
+    complaints: float = 0.8  # per recent complaint (decayed count, capped at 3)
     competitor_share: float = 3.5  # per unit of share of minutes to other networks above 35%
     new_line: float = 0.9  # tenure under 6 months
     young_line: float = 0.45  # tenure 6-12 months
