@@ -1,5 +1,7 @@
 """Writing customers: register (POST), merge-patch with If-Match, and no DELETE."""
 
+import datetime as dt
+
 import pytest
 
 from telcrm.core.models import FieldChange
@@ -186,6 +188,15 @@ class TestMergePatch:
             {"mediumType": "email", "characteristic": {"emailAddress": None}}]})
         c.refresh_from_db()
         assert c.email == ""
+
+    def test_valid_for_sets_and_null_clears_the_customer_since_date(self, admin):
+        c = f.customer()
+        self._patch(admin, c, {"validFor": {"startDateTime": "2018-06-01T00:00:00+08:00"}})
+        c.refresh_from_db()
+        assert c.since == dt.date(2018, 6, 1)
+        self._patch(admin, c, {"validFor": None})
+        c.refresh_from_db()
+        assert c.since is None
 
     def test_address_history_is_masked(self, admin):
         c = f.customer(address="上海市徐汇区漕溪北路1号")

@@ -177,7 +177,7 @@ def _model_values(actor, body: CustomerCreate | CustomerPatch) -> dict[str, obje
         else:
             out[field] = value or ""
     out.update({k: v or "" for k, v in body.contact_values().items()})
-    if body.validFor is not None:
+    if "validFor" in body.model_fields_set:
         out["since"] = body.since()
     return out
 
@@ -185,7 +185,7 @@ def _model_values(actor, body: CustomerCreate | CustomerPatch) -> dict[str, obje
 @router.get("/customer", response={200: list[CustomerOut], **_ERRORS}, by_alias=True,
             exclude_none=True, summary="List or find customers")
 def list_customers(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
-                   filters: Query[CustomerFilters]):  # type: ignore[no-untyped-def]
+                   filters: Query[CustomerFilters]) -> list[CustomerOut]:
     """Customers the caller may see, in customer-number order, a page at a time
     (`offset`, `limit`). `X-Total-Count` is the number of matching customers,
     `X-Result-Count` the number in this page. Phone numbers, ID numbers and addresses
@@ -199,7 +199,7 @@ def list_customers(request: HttpRequest, response: HttpResponse, paging: Query[P
 @router.get("/customer/{customer_no}", response={200: CustomerOut, **_ERRORS}, by_alias=True,
             exclude_none=True, url_name="customer-detail", summary="Retrieve a customer")
 def get_customer(request: HttpRequest, response: HttpResponse, customer_no: str,
-                 fields: str | None = None):  # type: ignore[no-untyped-def]
+                 fields: str | None = None) -> CustomerOut:
     """One customer by its customer number; 404 if it does not exist or is outside the
     caller's scope. The `ETag` header carries the record's version for `If-Match`."""
     wanted = selected_fields(fields, RESOURCE_FIELDS)
@@ -211,7 +211,7 @@ def get_customer(request: HttpRequest, response: HttpResponse, customer_no: str,
 
 @router.post("/customer", response={201: CustomerOut, **_ERRORS}, by_alias=True,
              exclude_none=True, summary="Register a customer")
-def create_customer(request: HttpRequest, response: HttpResponse, body: CustomerCreate):  # type: ignore[no-untyped-def]
+def create_customer(request: HttpRequest, response: HttpResponse, body: CustomerCreate) -> Status:
     """Register an individual (`engagedParty.@referredType` Individual, with characteristics
     `region` and `idNumber`) or an enterprise (Organization, with `region` and
     `creditCode`). ID numbers are checked against GB 11643, credit codes against GB 32100.
@@ -228,7 +228,8 @@ def create_customer(request: HttpRequest, response: HttpResponse, body: Customer
 @router.patch("/customer/{customer_no}", response={200: CustomerOut, **_ERRORS}, by_alias=True,
               exclude_none=True, openapi_extra=_MERGE_PATCH, summary="Update a customer")
 def patch_customer(request: HttpRequest, response: HttpResponse, customer_no: str,
-                   body: CustomerPatch, if_match: str | None = Header(None, alias="If-Match")):  # type: ignore[no-untyped-def]
+                   body: CustomerPatch,
+                   if_match: str | None = Header(None, alias="If-Match")) -> CustomerOut:
     """JSON merge patch (`application/merge-patch+json`) of name, status, characteristics,
     email and postal address. Every changed field is written to the customer's field
     history. Send `If-Match` with the `ETag` you read: if someone saved in between, the
@@ -255,7 +256,7 @@ def patch_customer(request: HttpRequest, response: HttpResponse, customer_no: st
 
 @router.delete("/customer/{customer_no}", response={405: TmfError}, by_alias=True,
                summary="Not allowed")
-def delete_customer(request: HttpRequest, customer_no: str):  # type: ignore[no-untyped-def]
+def delete_customer(request: HttpRequest, customer_no: str) -> None:
     """Customers are never deleted: their bills, tickets and audit trail refer to them.
     Close a customer with PATCH `{"status": "inactive"}` instead. Always 405."""
     raise MethodNotAllowed(
