@@ -198,6 +198,12 @@ class TestMasking:
         mobile = [m for m in r.json()["contactMedium"] if m["mediumType"] == "mobile"]
         assert [m["characteristic"]["phoneNumber"] for m in mobile] == ["137****5678"]
 
+    def test_an_enterprises_lines_are_not_its_contact_media(self, analyst):
+        c = f.customer(kind="enterprise")
+        f.subscription(c, msisdn="13812340001")
+        body = analyst.get(f"{BASE}/{c.customer_no}").json()
+        assert body["contactMedium"] == []
+
     def test_closed_lines_are_not_contact_media(self, analyst):
         c = f.customer()
         f.subscription(c, msisdn="13812340000", status="closed")

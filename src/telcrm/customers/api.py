@@ -78,8 +78,11 @@ def _with_relations(qs: QuerySet[Customer], wanted: set[str] | None) -> QuerySet
     qs = qs.select_related("region", "account_manager", "parent")
     if wanted is None or "contactMedium" in wanted:
         qs = qs.prefetch_related(
-            Prefetch("subscriptions", Subscription.objects.exclude(status="closed").order_by("id"),
-                     to_attr="open_lines"),
+            # Only an individual's lines are its contact media: a group customer's thousands
+            # of lines are not, and are not loaded.
+            Prefetch("subscriptions", Subscription.objects.filter(
+                customer__kind=CustomerKind.INDIVIDUAL).exclude(status="closed").order_by("id"),
+                to_attr="open_lines"),
             Prefetch("contacts", Contact.objects.order_by("id"), to_attr="contact_list"),
         )
     if wanted is None or "account" in wanted:
@@ -105,7 +108,7 @@ def _contact_media(c: Customer) -> list[ContactMedium]:
     if c.kind == CustomerKind.INDIVIDUAL:
         phones = [(s.msisdn, "mobile") for s in c.open_lines]
     else:
-        phones = [(p.phone, p.name) for p in c.contact_list if p.phone]
+        phones = [(p.phone, "work") for p in c.contact_list if p.phone]
     media = [
         ContactMedium(mediumType="mobile", preferred=i == 0, characteristic=MediumCharacteristic(
             contactType=label, phoneNumber=mask_phone(number)))
