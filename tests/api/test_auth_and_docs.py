@@ -118,3 +118,5 @@ class TestOpenApi:
         html = r.content.decode()
         assert r.status_code == 200
         assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+        script = Client().get("/static/ninja/swagger-ui-bundle.js")
+        assert script.status_code == 200
