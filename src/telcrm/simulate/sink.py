@@ -52,7 +52,7 @@ class Sink:
             self._open(name, schema, fmt)
         for kind, schema in truth_schemas.items():
             self._open(f"truth/{kind}.parquet", schema, "parquet")
-        self._queue: queue.Queue = queue.Queue(maxsize=24)
+        self._queue: queue.Queue = queue.Queue(maxsize=12)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="simulate-writer", daemon=True)
         self._thread.start()
