@@ -155,6 +155,16 @@ class TestRegisterValidation:
             {"mediumType": "mobile", "characteristic": {"phoneNumber": "13912345678"}}])
         assert self._error(admin, body).startswith("contactMedium.mediumType:")
 
+    def test_bad_email_address(self, admin):
+        body = _individual(contactMedium=[
+            {"mediumType": "email", "characteristic": {"emailAddress": "not-an-address"}}])
+        assert self._error(admin, body) == "contactMedium.emailAddress: not a valid email address"
+
+    def test_unknown_characteristic_is_named(self, admin):
+        body = _individual()
+        body["characteristic"].append({"name": "shoeSize", "value": "42"})
+        assert self._error(admin, body).startswith("characteristic.shoeSize: unknown characteristic")
+
     def test_read_only_attributes_are_refused(self, admin):
         assert self._error(admin, _individual(id="C1")).startswith("id:")
 
