@@ -11,8 +11,14 @@ from django.utils import timezone
 
 from telcrm.core.models import AuditEntry, Region
 from telcrm.core.roles import Role
-from telcrm.customers.duplicates import SAME_ID_NUMBER, SIMILAR_NAME_ADDRESS, find_duplicates
+from telcrm.customers.duplicates import (
+    SAME_ID_NUMBER,
+    SIMILAR_NAME_ADDRESS,
+    duplicates_of,
+    find_duplicates,
+)
 from telcrm.customers.exports import export_customers
+from telcrm.customers.models import Customer
 from tests import factories as f
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -84,8 +90,15 @@ def test_finds_planted_duplicates_among_100k_quickly():
     assert len(found - planted) < PLANTED
     assert all(SAME_ID_NUMBER in p.reasons for p in result
                if p.first.id_number and p.first.id_number == p.second.id_number)
-    print(f"find_duplicates over {len(rows):,} customers: {elapsed:.1f} s, {len(result)} pairs")
-    assert elapsed < 60
+    twin = Customer.objects.get(customer_no="D000000001")
+    started = time.perf_counter()
+    of_one = duplicates_of(analyst, customer=twin)
+    elapsed_one = time.perf_counter() - started
+    assert (rows[397][0], twin.customer_no) in {(p.first.customer_no, p.second.customer_no)
+                                                for p in of_one}
+    print(f"find_duplicates over {len(rows):,} customers: {elapsed:.1f} s, {len(result)} pairs; "
+          f"duplicates_of one customer: {elapsed_one * 1000:.0f} ms")
+    assert elapsed < 60 and elapsed_one < 2
 
 
 def test_export_of_100k_customers_streams_in_flat_memory():

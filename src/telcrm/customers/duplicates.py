@@ -216,11 +216,13 @@ def duplicates_of(actor: User, *, customer: Customer) -> list[DuplicatePair]:
     candidates = same_kind.filter(region_id=customer.region_id).exclude(pk=me)
     if customer.kind == CustomerKind.INDIVIDUAL:
         candidates = candidates.filter(name__startswith=customer.name[:1])
-    for other, other_name, other_address in candidates.values_list("id", "name", "address"):
-        score = fuzz.ratio(name, _normal_name(other_name, customer.kind))
-        if score >= NAME_MIN:
-            _add(evidence, me, other,
-                 _fuzzy(customer.kind, score, address, _normal_address(other_address)))
+    others = list(candidates.values_list("id", "name", "address"))
+    names = [_normal_name(other_name, customer.kind) for _id, other_name, _a in others]
+    for _match, score, i in process.extract(name, names, scorer=fuzz.ratio,
+                                            score_cutoff=NAME_MIN, limit=None):
+        other, _name, other_address = others[i]
+        _add(evidence, me, other,
+             _fuzzy(customer.kind, score, address, _normal_address(other_address)))
     return _pairs(evidence, limit=len(evidence))
 
 
