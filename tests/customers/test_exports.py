@@ -122,6 +122,14 @@ class TestAudit:
         detail = AuditEntry.objects.get().detail
         assert detail["complete"] is False and 0 < detail["rows"] < 10 * exports.CHUNK_ROWS
 
+    def test_long_list_titles_fit_the_audit_log(self):
+        title = "enterprise customers with circuits expiring this quarter in Pudong"
+        stream = export_rows(f.user(Role.ANALYST), title=title, columns=["n"], rows=[[1]], fmt="csv")
+        b"".join(stream.chunks)
+        entry = AuditEntry.objects.get()
+        entry.refresh_from_db()
+        assert entry.subject_type == title[:40]
+
     def test_phone_numbers_in_the_filter_are_masked(self):
         stream = export_customers(f.user(Role.ANALYST),
                                   queryset=Customer.objects.filter(subscriptions__msisdn="13812345678"))

@@ -84,6 +84,17 @@ class TestValidation:
         with pytest.raises(ValidationFailed, match=r"^since:"):
             update_customer(manager, customer=f.customer(), changes={"since": "yesterday"})
 
+    def test_blank_clears_an_optional_date(self, manager):
+        c = f.customer(since=dt.date(2010, 1, 1))
+        update_customer(manager, customer=c, changes={"since": "", "segment": None})
+        c.refresh_from_db()
+        assert (c.since, c.segment) == (None, "")
+        assert FieldChange.objects.get().old_value == "2010-01-01"
+
+    def test_required_relation_cannot_be_cleared(self, manager):
+        with pytest.raises(ValidationFailed, match=r"^region:"):
+            update_customer(manager, customer=f.customer(), changes={"region": None})
+
     def test_customer_number_is_not_editable(self, manager):
         with pytest.raises(ValidationFailed, match=r"^customer_no:"):
             update_customer(manager, customer=f.customer(), changes={"customer_no": "X1"})

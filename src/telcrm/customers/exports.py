@@ -135,7 +135,7 @@ def _audited(actor: User, chunks: Generator[bytes, None, None], rows: _Counted, 
     finally:
         chunks.close()
         AuditEntry.objects.create(
-            actor=actor, action=AuditAction.EXPORT, subject_type=title, reason=reason,
+            actor=actor, action=AuditAction.EXPORT, subject_type=title[:40], reason=reason,
             detail={"rows": rows.count, "format": fmt, "filter": description, "complete": complete},
         )
 

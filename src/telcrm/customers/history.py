@@ -55,8 +55,8 @@ def _coerce(field: models.Field, value: object) -> object:
             if value is None or value == "" or isinstance(value, models.Model):
                 return value or None
             return field.related_model._default_manager.get(pk=value)
-        if value is None and not field.null:
-            return ""
+        if value is None or value == "":  # a blank form field or API value is "no value"
+            return None if field.null else ""
         return field.to_python(value)
     except (ValidationError, ValueError, TypeError, models.ObjectDoesNotExist) as exc:
         raise ValidationFailed(f"{field.name}: {_message(exc)}") from exc
