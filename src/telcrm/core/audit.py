@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from telcrm.core.errors import PermissionDenied, ValidationFailed
 from telcrm.core.models import AuditAction, AuditEntry
-
-User = AbstractBaseUser | AnonymousUser
 
 
 def audit_log(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,11 +17,10 @@ from telcrm.core.errors import PermissionDenied, ValidationFailed
 from telcrm.core.models import ApiToken, AuditAction, AuditEntry
 from telcrm.core.roles import Role, role_of
 
-User = AbstractBaseUser | AnonymousUser
-
 #: ``last_used_at`` is refreshed at most this often: a write on every API request would
 #: serialise all readers behind SQLite's single writer for a value read at minute grain.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+NAME_MAX_LENGTH = 64  # ApiToken.name
 
 
 def _audit(actor: User, token: ApiToken, event: str) -> None:
@@ -37,7 +36,7 @@ def issue_token(actor: User, *, name: str) -> tuple[ApiToken, str]:
     if not actor.is_authenticated or not actor.is_active:
         raise PermissionDenied("sign in to issue an API token")
     name = (name or "").strip()
-    if not name or len(name) > ApiToken._meta.get_field("name").max_length:
+    if not name or len(name) > NAME_MAX_LENGTH:
         raise ValidationFailed("name: give the token a name of 1 to 64 characters")
     with transaction.atomic():
         token, raw = ApiToken.issue(actor, name)
@@ -60,7 +59,7 @@ def revoke_token(actor: User, *, token: ApiToken) -> None:
         _audit(actor, token, "revoked")
 
 
-def authenticate_token(raw: str) -> AbstractBaseUser | None:
+def authenticate_token(raw: str) -> User | None:
     """The active user owning a valid, unrevoked token, or None."""
     if not raw or not raw.startswith("tc_"):
         return None

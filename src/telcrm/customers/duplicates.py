@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process
 
 from telcrm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from telcrm.core.models import AuditAction, AuditEntry, FieldChange, Region
-from telcrm.customers.history import EDITABLE_FIELDS, display_value
+from telcrm.customers.history import EDITABLE_FIELDS, customer_field, display_value
 from telcrm.customers.models import (
     Contact,
     Customer,
@@ -43,8 +43,6 @@ from telcrm.customers.models import (
     SubscriptionStatus,
 )
 from telcrm.customers.policy import visible_customers
-
-User = AbstractBaseUser | AnonymousUser
 
 SAME_ID_NUMBER = "same_id_number"
 SAME_CREDIT_CODE = "same_credit_code"
@@ -257,7 +255,7 @@ def _move_related(keep: Customer, merge: Customer) -> dict[str, int]:
 
 def _change(actor: User, customer: Customer, field: str, old: object, new: object
             ) -> FieldChange:
-    f = Customer._meta.get_field(field)
+    f = customer_field(field)
     return FieldChange(actor=actor, subject_type="customer", subject_id=customer.customer_no,
                        field=field, old_value=display_value(f, old),
                        new_value=display_value(f, new), source="merge")

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,10 +33,9 @@ from openpyxl import Workbook
 from telcrm.core.errors import PermissionDenied, ValidationFailed
 from telcrm.core.masking import mask_address, mask_id_number, mask_phone, mask_text
 from telcrm.core.models import AuditAction, AuditEntry
+from telcrm.customers.history import customer_field
 from telcrm.customers.models import Customer, Subscription, SubscriptionStatus
 from telcrm.customers.policy import visible_customers
-
-User = AbstractBaseUser | AnonymousUser
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -175,7 +174,7 @@ CUSTOMER_COLUMNS = ["customer_no", "kind", "name", "status", "region", "segment"
 def _labels(field: str) -> dict[str, str]:
     """Choice labels resolved once per export: ``get_FOO_display`` per row costs more than
     reading the row (it re-resolves the lazy translation every time)."""
-    return {key: str(label) for key, label in Customer._meta.get_field(field).choices or ()}
+    return {key: str(label) for key, label in customer_field(field).choices or ()}
 
 
 def _customer_rows(customers: QuerySet[Customer]) -> Iterator[list[object]]:
@@ -227,4 +226,4 @@ def export_customers(
 def _header(column: str) -> str:
     if column == "phone numbers":
         return _("phone numbers")
-    return str(Customer._meta.get_field(column).verbose_name)
+    return str(customer_field(column).verbose_name)

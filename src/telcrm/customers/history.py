@@ -11,7 +11,9 @@ never silently overwrite each other; the second one gets a ``Conflict`` and relo
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -22,8 +24,6 @@ from telcrm.core.models import FieldChange
 from telcrm.customers.models import Customer, CustomerStatus
 from telcrm.customers.policy import can_edit, visible_customers
 
-User = AbstractBaseUser | AnonymousUser
-
 #: Fields a user may change. The natural key, the kind and the merge bookkeeping are not
 #: edits: a customer number identifies the record in every file and audit entry, and a
 #: merge goes through ``duplicates.merge_customers`` with its own audit entry.
@@ -32,6 +32,11 @@ EDITABLE_FIELDS = frozenset({
     "gender", "address", "credit_code", "industry", "parent", "size", "account_manager",
     "strategic_notes", "competitor_presence",
 })
+
+
+def customer_field(name: str) -> models.Field:
+    """A concrete field of ``Customer`` (``get_field`` may also return reverse relations)."""
+    return cast(models.Field, Customer._meta.get_field(name))
 
 
 def display_value(field: models.Field, value: object) -> str:
@@ -54,7 +59,7 @@ def _coerce(field: models.Field, value: object) -> object:
         if field.is_relation:
             if value is None or value == "" or isinstance(value, models.Model):
                 return value or None
-            return field.related_model._default_manager.get(pk=value)
+            return cast(type[models.Model], field.related_model)._default_manager.get(pk=value)
         if value is None or value == "":  # a blank form field or API value is "no value"
             return None if field.null else ""
         return field.to_python(value)
@@ -114,7 +119,7 @@ def update_customer(
         history: list[FieldChange] = []
         changed: set[str] = set()
         for name, raw in changes.items():
-            field = Customer._meta.get_field(name)
+            field = customer_field(name)
             new = _coerce(field, raw)
             old = getattr(current, name)
             if old == new:
