@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from telcrm.ingest.schemas import SCHEMAS
+from telcrm.simulate import generator
 from telcrm.simulate.generator import simulate
 
 from .conftest import END_MONTH, MONTHS, SEED, SUBSCRIBERS, make_config
@@ -104,6 +105,31 @@ def csv_dir(tmp_path_factory):
         check=True, capture_output=True,
     )
     return out
+
+
+class TestChunks:
+    """Several chunks go through the threaded pipeline; nothing may depend on its timing."""
+
+    @pytest.fixture
+    def small_chunks(self, monkeypatch):
+        monkeypatch.setattr(generator, "CHUNK_LINES", 700)
+
+    def test_chunked_runs_are_identical_and_keys_stay_unique(self, small_chunks, tmp_path):
+        first, second = tmp_path / "a", tmp_path / "b"
+        manifest = simulate(make_config(first, subscribers=2_500, months=4), progress=False)
+        simulate(make_config(second, subscribers=2_500, months=4), progress=False)
+        assert manifest["chunk_lines"] == 700
+        for path in _data_files(first):
+            assert filecmp.cmp(path, second / path.relative_to(first), shallow=False), path.name
+        subs = pq.read_table(first / "subscriptions.parquet").to_pydict()
+        assert len(set(subs["msisdn"])) == 2_500
+        assert {c[:6] for c in subs["customer_no"] if c.startswith("C")} == {
+            "C00001", "C00002", "C00003", "C00004"
+        }
+        for name, key in [("customers", "customer_no"), ("accounts", "account_no"),
+                          ("payments", "payment_no"), ("interactions", "interaction_no")]:
+            keys = pq.read_table(first / f"{name}.parquet", columns=[key])[key].to_pylist()
+            assert len(keys) == len(set(keys)), name
 
 
 class TestCsv:

@@ -1,11 +1,14 @@
 """The synthetic operator: every export file of a China Mobile-like operator, from a seed.
 
-Subscribers are simulated in chunks of ``CHUNK_LINES`` lines. Chunk ``c`` draws from its
-own generator, ``SeedSequence(seed, spawn_key=(2, c))``, so the output is the same
-byte for byte for a seed, subscriber count, month count and end month, and a chunk's lines
-do not change when more subscribers are asked for (the first 100,000 lines of a 1M run are
-those of a 100k run). The chunk size is therefore part of the format: changing it changes
-the data. Enterprises (few) are drawn once, before the chunks, from ``spawn_key=(1,)``.
+Subscribers are simulated in chunks of ``CHUNK_LINES`` lines, so memory holds one chunk
+whatever the subscriber count (issue 2: 10M must not run out of memory). Chunk ``c`` draws
+from its own generator, ``SeedSequence(seed, spawn_key=(2, c))``, and the phone numbers
+come from a bijection of the line's sequence number (identity.NumberPlan), so the output
+is the same byte for byte for a seed, subscriber count, month count and end month, without
+any state carried between chunks. The chunk size is part of that recipe: changing it
+changes the data. Enterprises (few) are drawn once, before the chunks, from
+``spawn_key=(1,)``; their count follows the subscriber count, so two runs of different
+sizes share the seed but not the customers.
 """
 
 from __future__ import annotations
