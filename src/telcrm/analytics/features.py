@@ -134,7 +134,7 @@ def attribute_features(subscribers: ibis.Table, *, as_of: str) -> ibis.Table:
 
     Lines activated after that day did not exist yet and are left out. A status dated after
     it is not yet in force (a line suspended in a later month was not suspended then), so
-    back-dated runs see the status they would have seen.
+    back-dated runs see the status they would have seen (its date and reason too).
     """
     day = month_end(as_of)
     s = subscribers.filter(subscribers.activated_on <= day)
@@ -147,8 +147,8 @@ def attribute_features(subscribers: ibis.Table, *, as_of: str) -> ibis.Table:
         "brand",
         "region",
         "contract_end",
-        "status_date",
-        "status_reason",
+        status_date=in_force.ifelse(s.status_date, ibis.null("date")),
+        status_reason=in_force.ifelse(s.status_reason, ibis.null("string")),
         tenure_months=as_of_index - month_index_of_date(s.activated_on),
         months_to_contract_end=month_index_of_date(s.contract_end) - as_of_index,
         days_to_contract_end=s.contract_end.delta(ibis.date(day), unit="day"),
