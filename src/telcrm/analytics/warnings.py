@@ -80,7 +80,7 @@ def _rules(f: ibis.Table, r: WarningRules) -> dict[str, tuple]:
     """Each rule's (flag, figure): flags are never null, a figure only where flagged."""
     spend = (
         (f.bill_months_prev6 >= r.min_baseline_months)
-        & (f.spend_mean_3m < r.spend_decline_share * f.spend_mean_prev6)
+        & (f.spend_ratio_3v6 < r.spend_decline_share)
     ).fill_null(False)
     spend_text = (
         "spend 3m mean " + _money(f.spend_mean_3m) + " vs previous 6m mean " + _money(f.spend_mean_prev6)
