@@ -51,7 +51,6 @@ class Lines:
     activated: np.ndarray  # day number
     contract_end: np.ndarray  # day number, -1 for none
     segment: np.ndarray  # -1 for enterprise lines
-    age: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ def build_population(
     per[-1] -= per.sum() - n_ind
     owner = np.repeat(np.arange(n_cust), per)  # individual lines are the chunk's first n_ind
 
-    cust = _customers(rng, n_cust, chunk, start, end)
+    cust = _customers(rng, n_cust, chunk, end)
     is_primary = np.r_[True, owner[1:] != owner[:-1]] if n_ind else np.zeros(0, bool)
 
     # Lines: enterprise lines after the individual ones.
@@ -90,7 +89,7 @@ def build_population(
     ])
     segment = np.concatenate([cust["segment"][owner], np.full(n_emp, -1)])
     brand_p = np.vstack([vocab.SEGMENT_BRANDS, [[0.85, 0.05, 0.10]]])
-    brand = _rows_choice(rng, brand_p[segment])
+    brand = rows_choice(rng, brand_p[segment])
     # One payment type per customer, taken from the primary line's brand.
     postpaid = rng.random(n) < vocab.BRAND_POSTPAID_SHARE[brand]
     if n_ind:
@@ -124,7 +123,7 @@ def build_population(
         money(np.where(acc_post, CREDIT_LIMIT_YUAN[credit] * 100, 0)),
         pc.if_else(pa.array(acc_post), pick(POSTPAID_METHODS, method_post), pick(PREPAID_METHODS, method_pre)),
     ], schema=SCHEMAS["accounts"])
-    payer = _rows_choice(rng, PAYER_P[credit])
+    payer = rows_choice(rng, PAYER_P[credit])
 
     lines = Lines(
         msisdn=msisdn,
@@ -137,12 +136,11 @@ def build_population(
         ent_account=np.concatenate([np.full(n_ind, -1), ent_acc]),
         region=region, brand=brand, plan=plan, postpaid=postpaid, activated=activated,
         contract_end=contract_end, segment=segment,
-        age=np.concatenate([cust["age"][owner], rng.integers(23, 60, n_emp)]),
     )
     return Population(lines=lines, customers=customers, accounts=accounts, payer=payer, duplicates=dup_table)
 
 
-def _rows_choice(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
+def rows_choice(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
     """One draw per row from that row's probabilities."""
     return (rng.random((len(p), 1)) > np.cumsum(p, axis=1)).sum(axis=1).clip(0, p.shape[1] - 1)
 
@@ -161,7 +159,7 @@ def _plans(rng: np.random.Generator, brand: np.ndarray, segment: np.ndarray) -> 
     return plan
 
 
-def _customers(rng: np.random.Generator, n: int, chunk: int, start: int, end: int) -> dict:
+def _customers(rng: np.random.Generator, n: int, chunk: int, end: int) -> dict:
     segment = rng.choice(len(vocab.SEGMENTS), n, p=vocab.SEGMENT_WEIGHTS)
     lo, hi = vocab.SEGMENT_AGES[segment, 0], vocab.SEGMENT_AGES[segment, 1]
     age = lo + (rng.random(n) * (hi - lo)).astype(np.int64)
@@ -176,7 +174,7 @@ def _customers(rng: np.random.Generator, n: int, chunk: int, start: int, end: in
     seq = rng.integers(0, 500, n) * 2 + male  # GB 11643: odd 17th digit for men
     credit = rng.choice(4, n, p=[0.15, 0.35, 0.40, 0.10])
     return {
-        "segment": segment, "age": age, "birth": birth, "male": male, "region": region,
+        "segment": segment, "birth": birth, "male": male, "region": region,
         "area": area, "seq": seq, "credit": credit, "chunk": chunk,
         "address": addresses(rng, region),
     }
@@ -188,7 +186,6 @@ def _customer_table(
 ) -> pa.Table:
     n = len(since)
     names, surname = person_names(rng, cust["male"])
-    cust["surname"] = surname
     primary_msisdn = msisdn.take(pa.array(np.flatnonzero(is_primary))) if n else msisdn.slice(0, 0)
     return pa.Table.from_arrays([
         join(f"C{cust['chunk']:05d}", digits(np.arange(1, n + 1), 6)),

@@ -13,7 +13,7 @@ from telcrm.ingest.schemas import SCHEMAS
 from telcrm.simulate import vocab
 from telcrm.simulate.behaviour import BILL_PARTS, NEVER, USAGE_PARTS, Activity, Window
 from telcrm.simulate.columns import dates, digits, join, money, pick, times, with_nulls
-from telcrm.simulate.population import Lines, _rows_choice
+from telcrm.simulate.population import Lines, rows_choice
 
 TRUTH_SCHEMA = pa.schema([
     ("msisdn", pa.string()), ("month", pa.string()), ("hazard", pa.float64()), ("churned", pa.bool_()),
@@ -68,8 +68,8 @@ def interactions_table(rng: np.random.Generator, chunk: int, lines: Lines, act: 
     order = np.lexsort((ev["seconds"], ev["line"]))
     line, topic, flag = ev["line"][order], ev["topic"][order].astype(np.int64), ev["flag"][order].astype(bool)
     n = len(line)
-    channel = _rows_choice(rng, vocab.TOPIC_CHANNELS[topic])
-    outcome = _rows_choice(rng, vocab.TOPIC_OUTCOMES[topic])
+    channel = rows_choice(rng, vocab.TOPIC_CHANNELS[topic])
+    outcome = rows_choice(rng, vocab.TOPIC_OUTCOMES[topic])
     outbound = vocab.TOPIC_OUTBOUND[topic]
     reminder = (topic == vocab.TOPICS.index("billing")) & flag
     channel[reminder], outbound[reminder], outcome[reminder] = 2, True, 2  # SMS 欠费提醒
