@@ -89,7 +89,10 @@ class TestSeasonality:
 
 @pytest.fixture(scope="module")
 def before_churn(sql):
-    """Churners' and stayers' previous month against their usual (three months before)."""
+    """Churners' and stayers' previous month against their usual (three months before).
+
+    Lines under six months old are left out: their prorated first bill is no "usual" spend.
+    """
     rows = sql("""
         with u as (
             select msisdn, month, competitor_minutes / nullif(voice_minutes, 0) share,
@@ -110,11 +113,13 @@ def before_churn(sql):
                  and strftime(i.occurred_at at time zone 'Asia/Shanghai', '%Y-%m')
                      >= strftime(cast(t.month || '-01' as date) - interval 2 month, '%Y-%m')
             group by all)
-        select t.churned, avg(u.share_prev), avg(b.prev / nullif(b.usual, 0)),
+        select t.churned, avg(u.share_prev), median(b.prev / nullif(b.usual, 0)),
                avg((r.n_requests > 0)::int), avg((r.n_complaints > 0)::int)
         from churn_truth t join u using (msisdn, month) join b using (msisdn, month)
              join requests r using (msisdn, month)
-        where t.month >= '2026-03' and b.usual is not null
+             join subscriptions s using (msisdn)
+    where t.month >= '2026-03' and b.usual is not null
+      and s.activated_on < cast(t.month || '-01' as date) - interval 6 month  -- no first bills
         group by 1""")
     return {churned: values for churned, *values in rows}
 

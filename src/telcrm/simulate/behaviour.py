@@ -67,6 +67,7 @@ class Activity:
     at_risk: np.ndarray
     hazard: np.ndarray
     churned: np.ndarray
+    plan: np.ndarray  # at the end of the window (unhappy customers downgrade)
     status: np.ndarray
     status_day: np.ndarray
     reason: np.ndarray
@@ -79,9 +80,11 @@ def simulate_months(rng: np.random.Generator, lines: Lines, payer: np.ndarray, w
     n, months = len(lines.plan), window.months
     total_months = months + WARM_UP
     plans = vocab.PLANS
-    fee = np.array([p.fee for p in plans])[lines.plan] * 100
-    incl_min = np.array([p.minutes for p in plans])[lines.plan]
-    incl_mb = np.array([p.data_mb for p in plans])[lines.plan]
+    fees = np.array([p.fee for p in plans]) * 100
+    minutes = np.array([p.minutes for p in plans])
+    data_mb = np.array([p.data_mb for p in plans])
+    cheapest = np.array([min((p.fee, i) for i, p in enumerate(plans) if p.brand == b)[1] for b in vocab.BRANDS])
+    plan = lines.plan.copy()
     brand_voice = np.array([380.0, 170.0, 110.0])[lines.brand]
     brand_data = np.array([14_000.0, 2_500.0, 22_000.0])[lines.brand]
     voice0 = brand_voice * rng.lognormal(0, 0.55, n) * np.where(lines.segment == 4, 0.7, 1.0)
@@ -108,7 +111,7 @@ def simulate_months(rng: np.random.Generator, lines: Lines, payer: np.ndarray, w
         bills={k: np.zeros((n, months), np.int32) for k in BILL_PARTS},
         usage={k: np.zeros((n, months), np.int32) for k in USAGE_PARTS},
         at_risk=np.zeros((n, months), bool), hazard=np.zeros((n, months), np.float32),
-        churned=np.zeros((n, months), bool),
+        churned=np.zeros((n, months), bool), plan=plan,
         status=np.zeros(n, np.int8), status_day=lines.activated.copy(), reason=np.zeros(n, np.int8),
         default_month=default_month, settle_month=settle_month,
         events={"line": [], "month": [], "topic": [], "seconds": [], "flag": []},
@@ -162,6 +165,13 @@ def simulate_months(rng: np.random.Generator, lines: Lines, payer: np.ndarray, w
 
         mood = np.maximum(0.0, 0.85 * mood + rng.normal(0, 0.08, n)
                           + np.where(rng.random(n) < 0.02, rng.uniform(1.0, 3.0, n), 0.0))
+        # Unhappy customers cut their spend before they leave (domain.md section 3: spend
+        # fluctuation): the cheapest plan of the brand, and no more SP bundles.
+        downgrade = (exists & (usable > 0) & (plan != cheapest[lines.brand])
+                     & (rng.random(n) < 0.05 * np.maximum(mood - 1.0, 0)))
+        plan[downgrade] = cheapest[lines.brand][downgrade]
+        vas_fee[downgrade] = 0
+        fee, incl_min, incl_mb = fees[plan], minutes[plan], data_mb[plan]
         spring, summer = bool(window.spring[s]), bool(window.summer[s])
         damp = np.exp(-0.35 * mood) * rng.lognormal(0, 0.12, n) * np.exp(trend * s)
         voice = voice0 * damp * (1.3 if spring else 1.0) * rng.lognormal(0, 0.15, n) * usable
@@ -188,7 +198,7 @@ def simulate_months(rng: np.random.Generator, lines: Lines, payer: np.ndarray, w
         spend = total / 100.0
 
         retained = _contacts(
-            rng, out, exists & (usable > 0), mood, sp_event, suspend_now | suspended,
+            rng, out, exists & (usable > 0), mood, sp_event, suspend_now | suspended, downgrade,
             t, day0, np.where(churn, close_day, day1 - 1), complaints, requests,
         )
         mood = np.where(retained, np.maximum(0.0, mood - 1.0), mood)  # a retention offer helps
@@ -219,7 +229,8 @@ def _set_status(out: Activity, mask: np.ndarray, status: int, day, reason: int) 
 
 def _contacts(
     rng: np.random.Generator, out: Activity, usable: np.ndarray, mood: np.ndarray,
-    sp_event: np.ndarray, in_arrears: np.ndarray, t: int, day0: int, last_day: np.ndarray,
+    sp_event: np.ndarray, in_arrears: np.ndarray, downgrade: np.ndarray, t: int, day0: int,
+    last_day: np.ndarray,
     complaints: np.ndarray, requests: np.ndarray,
 ) -> np.ndarray:
     """Draw this month's contacts, update the decayed complaint and request counts in place,
@@ -232,7 +243,7 @@ def _contacts(
         "complaint": np.minimum(0.6, 0.003 + 0.04 * np.minimum(mood, 3) + 0.5 * sp_event),
         "inquiry": np.full(n, 0.02), "billing": 0.012 + 0.6 * in_arrears, "fault": np.full(n, 0.008),
         "termination_request": np.minimum(0.35, 0.07 * np.maximum(mood - 1.2, 0)),
-        "plan_change": np.full(n, 0.006), "care": np.full(n, 0.012),
+        "plan_change": np.where(downgrade, 1.0, 0.006), "care": np.full(n, 0.012),
     }
     complaints *= 0.55
     requests *= 0.35

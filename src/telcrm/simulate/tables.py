@@ -56,7 +56,7 @@ def subscriptions_table(lines: Lines, act: Activity) -> pa.Table:
     return pa.Table.from_arrays([
         lines.msisdn, lines.customer_no, lines.account_no,
         pick(("prepaid", "postpaid"), lines.postpaid.astype(np.int64)),
-        pick(vocab.BRANDS, lines.brand), pick([p.code for p in vocab.PLANS], lines.plan),
+        pick(vocab.BRANDS, lines.brand), pick([p.code for p in vocab.PLANS], act.plan),
         pick(STATUSES, act.status), dates(act.status_day), with_nulls(reason, act.reason > 0),
         dates(lines.activated), dates(lines.contract_end, lines.contract_end >= 0),
         pick([d.code for d in vocab.DISTRICTS], lines.region),
