@@ -170,3 +170,28 @@ class TestEnterprises:
         lines = sql("""select count(*), count(*) filter (where payment_type = 'postpaid')
                        from subscriptions where customer_no like 'E%'""")[0]
         assert lines[0] > 0.02 * SUBSCRIBERS and lines[0] == lines[1]
+
+
+class TestFitsTheModels:
+    """Values the importer would reject are bugs of the simulator, not of the import."""
+
+    MODELS = {"customers": m.Customer, "contacts": m.Contact, "accounts": m.Account,
+              "subscriptions": m.Subscription, "services": m.EnterpriseService,
+              "interactions": m.Interaction}
+
+    def test_text_fits_the_field_lengths(self, read):
+        for kind, model in self.MODELS.items():
+            table = read(kind)
+            for field in model._meta.concrete_fields:
+                limit = getattr(field, "max_length", None)
+                if limit and field.name in table.column_names and table[field.name].type == "string":
+                    longest = max((len(v) for v in table[field.name].to_pylist() if v), default=0)
+                    assert longest <= limit, (kind, field.name, longest, limit)
+
+    def test_emails_are_valid(self, read):
+        from django.core.validators import validate_email
+
+        for kind in ("customers", "contacts"):
+            for email in read(kind)["email"].to_pylist():
+                if email:
+                    validate_email(email)
