@@ -186,3 +186,19 @@ class TestHazard:
         worst = self._inputs(spend_decline=1.0, complaints=9, competitor_share=1.0, tenure_months=1,
                              months_after_contract_end=1.0, termination_requests=5, frailty=3.0)
         assert monthly_hazard(worst)[0] == pytest.approx(0.9)
+
+
+class TestDemoOperator:
+    def test_status_dates_never_precede_activation_in_the_demo_operator(self, tmp_path):
+        """The demo's own configuration (100k x 24, seed 42) once suspended a few lines for
+        their account's arrears on a day before they were activated, and the import
+        rejected the file."""
+        import duckdb
+
+        from telcrm.simulate.generator import SimulationConfig, simulate
+
+        simulate(SimulationConfig(subscribers=100_000, months=24, seed=42, out=tmp_path, end_month="2026-10"),
+                 progress=False)
+        early = duckdb.sql(f"""select count(*) from '{tmp_path}/subscriptions.parquet'
+                               where status_date < activated_on""").fetchall()[0][0]
+        assert early == 0

@@ -151,7 +151,8 @@ def simulate_months(rng: np.random.Generator, lines: Lines, payer: np.ndarray, w
         suspend_now = exists & ~suspended & (line_default + 2 == t)
         settle_now = suspended & (line_settle == t)
         cut_now = suspended & (line_default + 5 == t) & (line_settle > t)
-        susp_day = day0 + 9
+        # Arrears suspensions run on the 10th, but never before the line itself existed.
+        susp_day = np.maximum(day0 + 9, lines.activated)
         _set_status(out, suspend_now, STATUS_SUSPENDED, susp_day, REASON_ARREARS)
         _set_status(out, settle_now, STATUS_ACTIVE, day0 + rng.integers(0, dim, n), REASON_NONE)
         _set_status(out, cut_now, STATUS_CLOSED, day0 + 14, REASON_NON_PAYMENT)
