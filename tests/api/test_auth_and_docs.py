@@ -8,7 +8,7 @@ from telcrm.core.models import ApiToken
 from telcrm.core.roles import Role
 from telcrm.core.tokens import issue_token, revoke_token
 from tests import factories as f
-from tests.api.conftest import BASE, token_client
+from tests.api.support import BASE, token_client
 
 pytestmark = pytest.mark.django_db
 

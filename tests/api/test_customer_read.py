@@ -7,7 +7,7 @@ import pytest
 from telcrm.core.roles import Role
 from telcrm.customers.models import Contact
 from tests import factories as f
-from tests.api.conftest import BASE, token_client
+from tests.api.support import BASE, token_client
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from telcrm.core.models import FieldChange
 from telcrm.core.roles import Role
 from telcrm.customers.models import Customer
 from tests import factories as f
-from tests.api.conftest import BASE, token_client
+from tests.api.support import BASE, token_client
 
 pytestmark = pytest.mark.django_db
 
