@@ -42,7 +42,7 @@ class TestReferenceAgrees:
                 complaints_3m=n % 4,
             ))
         path = write_table(tmp_path / "subscribers.parquet", subs, schemas.SUBSCRIBERS)
-        ours = nightly_reference.ibis_features(tmp_path / "lake", path, AS_OF, threads=1)
+        ours = nightly_reference.as_frame(nightly_reference.ibis_features(tmp_path / "lake", path, AS_OF, threads=1))
         reference = nightly_reference.reference_features(tmp_path / "lake", path, AS_OF)
         assert len(ours) == 30
         assert nightly_reference.differences(ours, reference) == {}
@@ -52,7 +52,7 @@ class TestReferenceAgrees:
             bill_rows=bills("1", "2024-01", [50.0] * 12), usage_rows=usage("1", "2024-01", [9] * 12)
         )
         path = write_table(tmp_path / "subscribers.parquet", [subscriber("1")], schemas.SUBSCRIBERS)
-        ours = nightly_reference.ibis_features(lake.root / "lake", path, AS_OF, threads=1)
+        ours = nightly_reference.as_frame(nightly_reference.ibis_features(lake.root / "lake", path, AS_OF, threads=1))
         reference = nightly_reference.reference_features(lake.root / "lake", path, AS_OF)
         reference.loc["1", "spend_mean_3m"] += 1e-6
         assert list(nightly_reference.differences(ours, reference)) == ["spend_mean_3m"]
