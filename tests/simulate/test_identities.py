@@ -119,6 +119,8 @@ class TestReferences:
                            ("payments", "payment_no"), ("interactions", "interaction_no"),
                            ("services", "service_no")]:
             assert sql(f"select count(*) - count(distinct {key}) from {table}")[0][0] == 0, table
+        # Contacts are known by their name within their enterprise.
+        assert sql("select count(*) - count(distinct (customer_no, name)) from contacts")[0][0] == 0
 
 
 class TestDuplicates:

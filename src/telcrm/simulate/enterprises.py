@@ -131,12 +131,18 @@ def _contacts(
     title = rng.integers(0, len(vocab.CONTACT_TITLES), n)
     pinyin = pick([p for _, p in vocab.SURNAMES], surname)
     email = join(pinyin, digits(rng.integers(1, 999, n), 2), "@e", digits(owner + 1, 7), ".com.cn")
-    return pa.Table.from_arrays([
+    table = pa.Table.from_arrays([
         customer_no.take(pa.array(owner)), names, pick([t for t, _ in vocab.CONTACT_TITLES], title),
         pick([p for _, p in vocab.CONTACT_TITLES], title),
         numbers.numbers(number_offset + np.arange(n)),
         with_nulls(email, rng.random(n) < 0.7),
     ], schema=SCHEMAS["contacts"])
+    # A contact is known by its name within its enterprise (the importer's natural key):
+    # keep the first of two people drawn with the same name at one company.
+    keys = np.char.add(owner.astype(str), np.asarray(names.to_pylist(), dtype=str))
+    keep = np.zeros(n, dtype=bool)
+    keep[np.unique(keys, return_index=True)[1]] = True
+    return table.filter(pa.array(keep))
 
 
 def _circuits(
