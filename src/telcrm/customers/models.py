@@ -107,7 +107,13 @@ class Customer(models.Model):
         ordering = ["customer_no"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        indexes = [models.Index(fields=["region", "kind"]), models.Index(fields=["account_manager"])]
+        # Scoped lists filter on status (merged records are hidden) and region, ordered by
+        # number; the indexes let SQLite count and page them without reading every row.
+        indexes = [
+            models.Index(fields=["status"]),
+            models.Index(fields=["region", "status", "customer_no"]),
+            models.Index(fields=["account_manager"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer_no})"
