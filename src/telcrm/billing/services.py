@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
+from django.db.models import Sum
 
 from telcrm.billing.models import BillSummary, Payment
 from telcrm.customers.models import Account, PaymentType
@@ -47,31 +48,52 @@ def account_position(events: list[tuple[dt.date, Decimal]]) -> tuple[Decimal, dt
     return balance, since
 
 
+def _sums(chunk: list[int]) -> dict[int, Decimal]:
+    """Balance of each account, summed by the database (one pass over its bills)."""
+    balance: dict[int, Decimal] = dict.fromkeys(chunk, Decimal("0"))
+    billed = (BillSummary.objects.filter(subscription__account_id__in=chunk,
+                                         subscription__payment_type=PaymentType.POSTPAID)
+              .values("subscription__account_id").annotate(total=Sum("total")))
+    for row in billed:
+        balance[row["subscription__account_id"]] -= row["total"]
+    paid = Payment.objects.filter(account_id__in=chunk).values("account_id").annotate(total=Sum("amount"))
+    for row in paid:
+        balance[row["account_id"]] += row["total"]
+    return balance
+
+
+def _arrears_since(account_ids: list[int]) -> dict[int, dt.date | None]:
+    """Walk the dated bills and payments of accounts in arrears (few, compared with all)."""
+    if not account_ids:
+        return {}
+    zone = ZoneInfo(settings.TIME_ZONE)
+    events: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
+    bills = (BillSummary.objects.filter(subscription__account_id__in=account_ids,
+                                        subscription__payment_type=PaymentType.POSTPAID)
+             .values("subscription__account_id", "month").annotate(total=Sum("total")))
+    for row in bills:
+        events[row["subscription__account_id"]].append((_due_date(row["month"]), -row["total"]))
+    payments = Payment.objects.filter(account_id__in=account_ids).values_list(
+        "account_id", "paid_at", "amount")
+    for account_id, paid_at, amount in payments:
+        events[account_id].append((paid_at.astimezone(zone).date(), amount))
+    return {a: account_position(events[a])[1] for a in account_ids}
+
+
 def recompute_balances(actor: AbstractBaseUser | None, *, account_ids: Iterable[int]) -> int:
     """Recompute ``balance`` and ``arrears_since`` of the given accounts; returns how many.
 
     The caller owns the transaction (an import recomputes inside its own, so the balances
-    change together with the bills and payments that explain them).
+    change together with the bills and payments that explain them). Balances are summed by
+    the database; only accounts below zero have their history walked for the start date.
     """
     ids = sorted(set(account_ids))
-    zone = ZoneInfo(settings.TIME_ZONE)
     table = connection.ops.quote_name(Account._meta.db_table)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start:start + _CHUNK]
-        events: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-        bills = BillSummary.objects.filter(
-            subscription__account_id__in=chunk, subscription__payment_type=PaymentType.POSTPAID
-        ).values_list("subscription__account_id", "month", "total")
-        for account_id, month, total in bills.iterator(chunk_size=10_000):
-            events[account_id].append((_due_date(month), -total))
-        payments = Payment.objects.filter(account_id__in=chunk).values_list(
-            "account_id", "paid_at", "amount")
-        for account_id, paid_at, amount in payments.iterator(chunk_size=10_000):
-            events[account_id].append((paid_at.astimezone(zone).date(), amount))
-        updates = []
-        for account_id in chunk:
-            balance, since = account_position(events.get(account_id, []))
-            updates.append((str(balance), since.isoformat() if since else None, account_id))
+        balance = _sums(chunk)
+        since = _arrears_since([a for a in chunk if balance[a] < 0])
+        updates = [(str(balance[a]), since[a].isoformat() if since.get(a) else None, a) for a in chunk]
         with connection.cursor() as cur:
             cur.executemany(f"UPDATE {table} SET balance = %s, arrears_since = %s WHERE id = %s",
                             updates)

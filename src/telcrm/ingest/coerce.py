@@ -53,21 +53,26 @@ def _cast_each(arr: pa.Array, target: pa.DataType) -> Coerced:
 
 
 def _cast(arr: pa.Array, target: pa.DataType, pattern: str | None = None) -> Coerced:
-    """Cast text (checked against ``pattern`` first) or a differently typed column."""
+    """Cast text or a differently typed column; when a cell does not cast, check the text
+    against ``pattern`` and cast cell by cell to find which (the slow path, bad files only).
+
+    Arrow's casts are strict (no 30 February, no time without its offset, no third decimal
+    on money), so a clean batch costs one kernel per column.
+    """
     if arr.type == target:
         return arr, _none_bad(len(arr))
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+    text = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+    if text:
         arr = pc.utf8_trim_whitespace(arr)
-        if pattern is not None:
-            shaped = pc.fill_null(pc.match_substring_regex(arr, pattern), True)
-            if not pc.all(shaped).as_py():
-                misshaped = pc.invert(shaped)
-                values, bad = _cast_each(pc.if_else(shaped, arr, None), target)
-                return values, pc.or_(bad, misshaped)
     try:
         return pc.cast(arr, target), _none_bad(len(arr))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return _cast_each(arr, target)
+        pass
+    if text and pattern is not None:
+        shaped = pc.fill_null(pc.match_substring_regex(arr, pattern), True)
+        values, bad = _cast_each(pc.if_else(shaped, arr, None), target)
+        return values, pc.or_(bad, pc.invert(shaped))
+    return _cast_each(arr, target)
 
 
 def to_money(arr: pa.Array, target: pa.DataType) -> Coerced:

@@ -118,7 +118,7 @@ def _validate(result: ImportResult, spec_kind: str, keys: KeyMaps, rejects: Reje
 def _write(actor: AbstractBaseUser, result: ImportResult, keys: KeyMaps, lake: LakeWriter | None,
            progress: bool) -> None:
     kind = result.kind
-    checker = Checker(SPECS[kind], keys)
+    checker = Checker(SPECS[kind], keys, record=result.rejected_rows > 0)
     ctx = WriteContext(actor)
     with _bar(f"write {kind}", result.rows, progress) as bar:
         for batch in iter_batches(result.path, SPECS[kind].schema, result.encoding):

@@ -32,6 +32,9 @@ class Checked:
     batch: Batch
     values: dict[str, pa.Array]
     errors: list[tuple[int, str, str]] = field(default_factory=list)
+    # False in the write pass of a file the validation pass found clean: the checks would
+    # find nothing, so only the values and resolved ids are computed
+    record: bool = True
 
     @property
     def num_rows(self) -> int:
@@ -39,13 +42,16 @@ class Checked:
 
     def fail(self, mask: pa.Array | np.ndarray, column: str, reason: str) -> None:
         """Record ``reason`` against ``column`` for every row where ``mask`` is true."""
-        arr = mask.to_numpy(zero_copy_only=False) if isinstance(mask, pa.Array) else mask
-        arr = np.asarray(arr, dtype=object)
-        for i in np.flatnonzero(arr == True):  # noqa: E712 (nulls are neither)
+        if not self.record:
+            return
+        if isinstance(mask, pa.Array):
+            mask = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+        for i in np.flatnonzero(mask):
             self.errors.append((int(i), column, reason))
 
     def fail_row(self, i: int, column: str, reason: str) -> None:
-        self.errors.append((i, column, reason))
+        if self.record:
+            self.errors.append((i, column, reason))
 
     def good_mask(self) -> np.ndarray:
         good = np.ones(self.num_rows, dtype=bool)
@@ -77,16 +83,17 @@ def _raw_text(arr: pa.Array) -> pa.Array:
 class Checker:
     """Validates the batches of one file in order; holds what earlier rows established."""
 
-    def __init__(self, spec: KindSpec, keys: KeyMaps) -> None:
+    def __init__(self, spec: KindSpec, keys: KeyMaps, *, record: bool = True) -> None:
         from telcrm.ingest.rules import RULES
 
         self.spec = spec
         self.keys = keys
         self.rule = RULES[spec.name]
         self.seen: dict = {}
+        self.record = record
 
     def check(self, batch: Batch) -> Checked:
-        checked = Checked(batch, {})
+        checked = Checked(batch, {}, record=self.record)
         for fld in self.spec.schema:
             raw = batch.data.column(fld.name)
             if fld.name == "month":
