@@ -270,6 +270,23 @@ class Direction(models.TextChoices):
     OUTBOUND = "out", _("outbound")
 
 
+class InteractionTopic(models.TextChoices):
+    COMPLAINT = "complaint", _("complaint")
+    INQUIRY = "inquiry", _("inquiry")
+    BILLING = "billing", _("billing")
+    FAULT = "fault", _("fault report")
+    TERMINATION_REQUEST = "termination_request", _("termination request")
+    PLAN_CHANGE = "plan_change", _("plan change")
+    CARE = "care", _("care contact")
+
+
+class InteractionOutcome(models.TextChoices):
+    RESOLVED = "resolved", _("resolved")
+    ESCALATED = "escalated", _("escalated")
+    PENDING = "pending", _("pending")
+    RETAINED = "retained", _("retained")
+
+
 class Interaction(models.Model):
     """Every contact with a customer, on any channel, shown as one timeline."""
 
@@ -284,8 +301,8 @@ class Interaction(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("agent"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+",
     )
-    topic = models.CharField(_("topic"), max_length=40)
-    outcome = models.CharField(_("outcome"), max_length=40, blank=True)
+    topic = models.CharField(_("topic"), max_length=40, choices=InteractionTopic.choices)
+    outcome = models.CharField(_("outcome"), max_length=40, choices=InteractionOutcome.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     external_id = models.CharField(max_length=40, null=True, blank=True, unique=True)
 
