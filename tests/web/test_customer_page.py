@@ -193,6 +193,16 @@ class TestCustomerPage:
 
 
 class TestEdit:
+    def test_the_form_loads_on_demand_with_the_version_and_no_personal_data(self, login):
+        c = b.rich_customer()
+        client = login(Role.MANAGER)
+        page = client.get(f"/customers/{c.customer_no}/").content.decode()
+        assert f'hx-get="/customers/{c.customer_no}/edit/"' in page
+        html = client.get(f"/customers/{c.customer_no}/edit/").content.decode()
+        assert 'name="version" value="1"' in html and 'name="name"' in html
+        assert 'name="address"' not in html and 'name="id_number"' not in html
+        b.assert_no_raw_pii(html, c)
+
     def test_edit_saves_and_records_history(self, login):
         c = b.rich_customer(segment="mass")
         client = login(Role.MANAGER)
@@ -217,6 +227,7 @@ class TestEdit:
         c = b.rich_customer()
         client = login(Role.ANALYST)
         assert 'id="edit"' not in client.get(f"/customers/{c.customer_no}/").content.decode()
+        assert client.get(f"/customers/{c.customer_no}/edit/").status_code == 404
         client.post(f"/customers/{c.customer_no}/edit/", {"name": "x", "version": 1})
         c.refresh_from_db()
         assert c.name != "x"
