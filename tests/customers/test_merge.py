@@ -10,6 +10,7 @@ from telcrm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from telcrm.core.models import AuditAction, AuditEntry, FieldChange
 from telcrm.core.roles import Role
 from telcrm.customers.duplicates import _relations, merge_customers
+from telcrm.customers.history import field_history, update_customer
 from telcrm.customers.models import (
     Account,
     Contact,
@@ -116,6 +117,13 @@ class TestMergeRecord:
         assert set(history) == {"email", "address"}
         assert history["address"].new_value.endswith("****") and history["email"].source == "merge"
         assert FieldChange.objects.get(subject_id=dup.customer_no).new_value == "merged"
+
+    def test_history_of_the_merged_record_shows_on_the_survivor(self, manager):
+        keep, dup = f.customer(), f.customer(name="旧名")
+        update_customer(manager, customer=dup, changes={"name": "新名"})
+        merge_customers(manager, keep=keep, merge=dup, reason=REASON)
+        changes = {(c.subject_id, c.field, c.new_value) for c in field_history(manager, customer=keep)}
+        assert {(dup.customer_no, "name", "新名"), (dup.customer_no, "status", "merged")} <= changes
 
     def test_audit_entry_with_counts(self, manager):
         keep, dup = f.customer(), f.customer()

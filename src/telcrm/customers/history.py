@@ -151,12 +151,16 @@ def field_history(actor: User, *, customer: Customer) -> list[FieldChange]:
     """The history of a customer, newest first, for anyone who may see the customer.
 
     A customer outside the actor's scope is "not found" (policy.py), so the history does
-    not reveal that the record exists.
+    not reveal that the record exists. The history of records merged into this one is
+    part of it: a merge keeps everything of both records (issue 2). A merge re-points
+    earlier merges at the survivor, so one level of ``merged_from`` is all there is.
     """
     if not visible_customers(actor).filter(pk=customer.pk).exists():
         raise NotFound(f"customer {customer.customer_no} not found")
+    numbers = [customer.customer_no,
+               *Customer.objects.filter(merged_into=customer).values_list("customer_no", flat=True)]
     return list(
-        FieldChange.objects.filter(subject_type="customer", subject_id=customer.customer_no)
+        FieldChange.objects.filter(subject_type="customer", subject_id__in=numbers)
         .select_related("actor")
         .order_by("-at", "-id")
     )
