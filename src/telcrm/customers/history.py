@@ -16,6 +16,7 @@ from typing import cast
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from telcrm.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -157,8 +158,8 @@ def field_history(actor: User, *, customer: Customer) -> list[FieldChange]:
     """
     if not visible_customers(actor).filter(pk=customer.pk).exists():
         raise NotFound(f"customer {customer.customer_no} not found")
-    numbers = [customer.customer_no,
-               *Customer.objects.filter(merged_into=customer).values_list("customer_no", flat=True)]
+    numbers = Customer.objects.filter(Q(pk=customer.pk) | Q(merged_into=customer)).values(
+        "customer_no")
     return list(
         FieldChange.objects.filter(subject_type="customer", subject_id__in=numbers)
         .select_related("actor")
