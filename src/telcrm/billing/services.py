@@ -22,9 +22,10 @@ from django.db import connection
 from django.db.models import Sum
 
 from telcrm.billing.models import BillSummary, Payment
-from telcrm.customers.models import Account, PaymentType
+from telcrm.customers.models import Account, PaymentType, Subscription
 
 _CHUNK = 500
+_CENT = Decimal("0.01")
 
 
 def _due_date(month: dt.date) -> dt.date:
@@ -62,21 +63,61 @@ def _sums(chunk: list[int]) -> dict[int, Decimal]:
     return balance
 
 
+def _as_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _local_day(value: object, zone: ZoneInfo) -> dt.date:
+    """The local day of a stored time (SQLite hands back UTC text or naive UTC times)."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.fromisoformat(str(value))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(zone).date()
+
+
+def _money(value: object) -> Decimal:
+    """SQLite sums decimals as floats: back to fen, as the column holds them."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(_CENT)
+
+
 def _arrears_since(account_ids: list[int]) -> dict[int, dt.date | None]:
-    """Walk the dated bills and payments of accounts in arrears (few, compared with all)."""
+    """Walk the dated bills and payments of accounts in arrears (few, compared with all).
+
+    Plain SQL rather than the ORM: this runs over every month of every account in arrears
+    after a bills import, and the ORM's per-value conversions would double its time.
+    """
     if not account_ids:
         return {}
     zone = ZoneInfo(settings.TIME_ZONE)
+    q = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(account_ids))
     events: dict[int, list[tuple[dt.date, Decimal]]] = defaultdict(list)
-    bills = (BillSummary.objects.filter(subscription__account_id__in=account_ids,
-                                        subscription__payment_type=PaymentType.POSTPAID)
-             .values("subscription__account_id", "month").annotate(total=Sum("total")))
-    for row in bills:
-        events[row["subscription__account_id"]].append((_due_date(row["month"]), -row["total"]))
-    payments = Payment.objects.filter(account_id__in=account_ids).values_list(
-        "account_id", "paid_at", "amount")
-    for account_id, paid_at, amount in payments:
-        events[account_id].append((paid_at.astimezone(zone).date(), amount))
+    due: dict[object, dt.date] = {}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT s.account_id, b.month, SUM(b.total) FROM {q(BillSummary._meta.db_table)} b "
+            f"JOIN {q(Subscription._meta.db_table)} s ON s.id = b.subscription_id "
+            f"WHERE s.payment_type = %s AND s.account_id IN ({marks}) GROUP BY s.account_id, b.month",
+            [PaymentType.POSTPAID.value, *account_ids],
+        )
+        for account_id, month, total in cur.fetchall():
+            if month not in due:
+                due[month] = _due_date(_as_date(month))
+            events[account_id].append((due[month], -_money(total)))
+        cur.execute(
+            f"SELECT account_id, paid_at, amount FROM {q(Payment._meta.db_table)} "
+            f"WHERE account_id IN ({marks})",
+            account_ids,
+        )
+        for account_id, paid_at, amount in cur.fetchall():
+            events[account_id].append((_local_day(paid_at, zone), _money(amount)))
     return {a: account_position(events[a])[1] for a in account_ids}
 
 

@@ -23,12 +23,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Model
 
 from telcrm.billing.models import BillSummary, Payment, UsageSummary
-from telcrm.customers.models import Account, Contact, EnterpriseService, Interaction, Plan, Subscription
+from telcrm.customers.models import (
+    Account,
+    Contact,
+    EnterpriseService,
+    Interaction,
+    PaymentType,
+    Plan,
+    Subscription,
+)
 from telcrm.ingest import dbvalues as dv
 
 
@@ -141,7 +150,9 @@ def write_bills(ctx: WriteContext, v: Values) -> None:
     rows = dv.rows(dv.ints(v["subscription_id"]), dv.month(v["month"]),
                    *(dv.money(v[m], "0") for m in BILL_MEASURES))
     _upsert(BillSummary, ("subscription_id", "month", *BILL_MEASURES), ("subscription_id", "month"), rows)
-    ctx.touched_accounts.update(a for a in v["account_id"].to_pylist() if a is not None)
+    # only postpaid lines' bills are debts (billing.services): prepaid bills move no balance
+    postpaid = pc.equal(v["payment_type"], PaymentType.POSTPAID.value)
+    ctx.touched_accounts.update(pc.unique(pc.filter(v["account_id"], postpaid)).to_pylist())
 
 
 def write_usage(ctx: WriteContext, v: Values) -> None:
@@ -155,7 +166,7 @@ def write_payments(ctx: WriteContext, v: Values) -> None:
     rows = dv.rows(dv.text(v["payment_no"]), dv.ints(v["account_id"]), dv.timestamp(v["paid_at"]),
                    dv.money(v["amount"]), dv.text(v["method"]))
     _upsert(Payment, ("payment_no", "account_id", "paid_at", "amount", "method"), ("payment_no",), rows)
-    ctx.touched_accounts.update(v["account_id"].to_pylist())
+    ctx.touched_accounts.update(pc.unique(v["account_id"]).to_pylist())
 
 
 def write_interactions(ctx: WriteContext, v: Values) -> None:
