@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from telcrm.core.roles import Role
@@ -18,9 +19,21 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PASSWORD = "correct-horse-battery-9"
 
 
+def _keep_serialized_rollback(contents: dict[str, str]) -> None:
+    """Playwright's sync API runs an event loop, and Django keeps connections per async
+    context: tests then get a new connection object, without the database snapshot that
+    ``serialized_rollback`` restores after each flush. Hand the snapshot over, so a browser
+    test leaves the migrated data (regions, roles) for the tests after it."""
+    for alias, snapshot in contents.items():
+        connections[alias]._test_serialized_contents = snapshot
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup, django_db_blocker):
+    contents = {alias: connections[alias]._test_serialized_contents for alias in connections
+                if hasattr(connections[alias], "_test_serialized_contents")}
     with sync_playwright() as pw:
+        _keep_serialized_rollback(contents)
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

@@ -34,6 +34,16 @@ class TestSearch:
         assert f"{msisdn[:3]}****{msisdn[-4:]}" in html
         b.assert_no_raw_pii(html, c)
 
+    def test_the_search_box_posts_so_the_number_never_enters_a_url(self, agent):
+        c = b.rich_customer()
+        msisdn = c.subscriptions.first().msisdn
+        response = agent.post("/customers/", {"q": msisdn})
+        assert response.status_code == 302 and msisdn not in response["Location"]
+        assert response["Location"].startswith("/customers/?s=")
+        html = agent.get(response["Location"]).content.decode()
+        assert f'href="/customers/{c.customer_no}/"' in html
+        b.assert_no_raw_pii(html, c)
+
     def test_finds_by_id_number_name_and_customer_number(self, agent):
         c = b.rich_customer(name="欧阳娜娜")
         other = b.rich_customer(name="李雷")

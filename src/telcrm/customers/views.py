@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -59,9 +60,18 @@ def recall_search(request: HttpRequest) -> tuple[str, str]:
 
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
-@require_GET
+@require_http_methods(["GET", "POST"])
 def customer_search(request: HttpRequest) -> HttpResponse:
-    """Search results, or the whole list of the user's customers when there is no query."""
+    """Search results, or the whole list of the user's customers when there is no query.
+
+    The search box posts its query, which is kept in the session and replaced by a token
+    in the redirect: a typed phone or ID number never enters a URL, so neither access
+    logs nor the browser history hold it. ``?q=`` works as well, for links and scripts.
+    """
+    if request.method == "POST":
+        q = request.POST.get("q", "").strip()
+        target = reverse("customer-search")
+        return redirect(f"{target}?s={remember_search(request, q)}" if q else target)
     q, token = recall_search(request)
     found = (
         queries.search_customers(request.user, q) if q
