@@ -57,7 +57,7 @@ def rich_customer(*, region_code: str = "SH-XH", lines: int = 2, interactions: i
     for i in range(interactions):
         Interaction.objects.create(
             customer=c, subscription=first, channel="call_centre", direction="in",
-            occurred_at=now - dt.timedelta(days=i), topic=f"账单查询{i}", outcome="resolved",
+            occurred_at=now - dt.timedelta(days=i), topic="billing", outcome="resolved", note=f"账单查询{i}",
         )
     return c
 

@@ -173,6 +173,7 @@ class TestCustomerPage:
             assert f'id="{section}"' in html, section
         assert 'id="arrears-total">¥88.50<' in html
         assert html.count("账单查询") == 15  # first page of the timeline
+        assert "账务" in html and "已解决" in html  # topic and outcome labels in Chinese
         more = login(Role.MANAGER).get(f"/customers/{c.customer_no}/timeline/?page=2").content.decode()
         assert more.count("账单查询") == 5 and "Older" not in more and "更早" not in more
 
