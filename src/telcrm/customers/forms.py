@@ -36,6 +36,7 @@ class CustomerEditForm(forms.ModelForm):
         for name in list(self.fields):
             if name not in keep and name != "version":
                 del self.fields[name]
+        self.order_fields(keep)
         if not self.is_bound:
             self.initial["version"] = self.instance.version
 

@@ -78,7 +78,8 @@ def _compute_headline() -> Headline:
         customers=counts["customers"], enterprises=counts["enterprises"],
         active_lines=sum(r["n"] for r in lines),
         arpu_month=last_month.strftime("%Y-%m") if last_month else "",
-        arpu=arpu, arrears_total=-(arrears["total"] or Decimal("0")), accounts_in_arrears=arrears["n"],
+        arpu=arpu, arrears_total=-(arrears["total"] or Decimal("0")).quantize(Decimal("0.01")),
+        accounts_in_arrears=arrears["n"],
         lines_by_brand=_labelled(lines, "brand", Brand),
     )
 
