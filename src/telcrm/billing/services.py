@@ -58,8 +58,8 @@ def _sums(chunk: list[int]) -> dict[int, Decimal]:
     for row in billed:
         balance[row["subscription__account_id"]] -= row["total"]
     paid = Payment.objects.filter(account_id__in=chunk).values("account_id").annotate(total=Sum("amount"))
-    for row in paid:
-        balance[row["account_id"]] += row["total"]
+    for payment in paid:
+        balance[payment["account_id"]] += payment["total"]
     return balance
 
 
@@ -134,7 +134,10 @@ def recompute_balances(actor: AbstractBaseUser | None, *, account_ids: Iterable[
         chunk = ids[start:start + _CHUNK]
         balance = _sums(chunk)
         since = _arrears_since([a for a in chunk if balance[a] < 0])
-        updates = [(str(balance[a]), since[a].isoformat() if since.get(a) else None, a) for a in chunk]
+        updates = []
+        for a in chunk:
+            start_day = since.get(a)
+            updates.append((str(balance[a]), start_day.isoformat() if start_day else None, a))
         with connection.cursor() as cur:
             cur.executemany(f"UPDATE {table} SET balance = %s, arrears_since = %s WHERE id = %s",
                             updates)

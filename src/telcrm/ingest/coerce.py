@@ -37,7 +37,8 @@ def _none_bad(n: int) -> pa.Array:
 
 def _cast_each(arr: pa.Array, target: pa.DataType) -> Coerced:
     """Slow path for a batch that has a bad cell: cast cell by cell to find which."""
-    out, bad = [], []
+    out: list = []
+    bad: list[bool] = []
     for scalar in arr:
         if not scalar.is_valid:
             out.append(None)

@@ -113,7 +113,7 @@ class KeyMaps:
             f"ON c.id = s.customer_id ORDER BY s.msisdn, s.activated_on DESC, s.id DESC"
         )
         newest: list[tuple] = []
-        history: dict[str, list[tuple[dt.date, int, str, str, int]]] = {}
+        history: dict[str, list[tuple]] = {}
         for msisdn, sid, cno, ptype, acc, activated in rows:
             if newest and newest[-1][0] == msisdn:
                 history.setdefault(msisdn, [newest[-1][1:]]).append((sid, cno, ptype, acc, activated))

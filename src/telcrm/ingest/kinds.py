@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pyarrow as pa
 from django.db import models
@@ -50,7 +51,7 @@ class KindSpec:
     def choices(self) -> dict[str, frozenset[str]]:
         out = {}
         for column, name in self.fields.items():
-            f = self.model._meta.get_field(name)
+            f: Any = self.model._meta.get_field(name)
             if getattr(f, "choices", None):
                 out[column] = frozenset(str(v) for v, _ in f.choices)
         return out
@@ -59,7 +60,7 @@ class KindSpec:
     def max_lengths(self) -> dict[str, int]:
         out = {}
         for column, name in self.fields.items():
-            f = self.model._meta.get_field(name)
+            f: Any = self.model._meta.get_field(name)
             if getattr(f, "max_length", None) and not getattr(f, "choices", None):
                 out[column] = int(f.max_length)
         return out

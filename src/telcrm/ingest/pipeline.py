@@ -18,7 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from tqdm import tqdm
 
@@ -115,7 +115,7 @@ def _validate(result: ImportResult, spec_kind: str, keys: KeyMaps, rejects: Reje
             bar.update(checked.num_rows)
 
 
-def _write(actor: AbstractBaseUser, result: ImportResult, keys: KeyMaps, lake: LakeWriter | None,
+def _write(actor: User, result: ImportResult, keys: KeyMaps, lake: LakeWriter | None,
            progress: bool) -> None:
     kind = result.kind
     checker = Checker(SPECS[kind], keys, record=result.rejected_rows > 0)
@@ -134,7 +134,7 @@ def _write(actor: AbstractBaseUser, result: ImportResult, keys: KeyMaps, lake: L
 
 
 def import_file(
-    actor: AbstractBaseUser, *, kind: str, path: Path, allow_partial: bool = False,
+    actor: User, *, kind: str, path: Path, allow_partial: bool = False,
     reject_path: Path | None = None, encoding: str = "auto", progress: bool = True,
 ) -> ImportResult:
     """Validate and import one file; raise ``ImportRejected`` if it has rejects and
@@ -187,7 +187,7 @@ def import_file(
     return result
 
 
-def _audit(actor: AbstractBaseUser, result: ImportResult, lake: LakeWriter | None) -> None:
+def _audit(actor: User, result: ImportResult, lake: LakeWriter | None) -> None:
     AuditEntry.objects.create(
         actor=actor, action=AuditAction.IMPORT, subject_type="file", subject_id=result.kind,
         reason=result.path.name,

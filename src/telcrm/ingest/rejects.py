@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,8 +31,8 @@ class RejectWriter:
         self.rows = 0
         self.errors = 0
         self.first: list[str] = []
-        self._file = None
-        self._csv: csv.writer | None = None  # type: ignore[valid-type]
+        self._file: IO[str] | None = None
+        self._csv: Any = None
 
     def _open(self) -> None:
         self._file = self.path.open("w", encoding="utf-8", newline="")
@@ -51,7 +52,7 @@ class RejectWriter:
                     _cell(data.column(c)[i]) if c in data.schema.names else "" for c in self.columns
                 ]
             line = checked.line(i)
-            self._csv.writerow([line, column, reason, *raw[i]])  # type: ignore[union-attr]
+            self._csv.writerow([line, column, reason, *raw[i]])
             if len(self.first) < SUMMARY_ERRORS:
                 self.first.append(f"line {line}: {column} {reason}")
         self.rows += len(raw)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from telcrm.core.errors import NotFound
 from telcrm.ingest.kinds import KIND_ORDER
@@ -18,15 +17,14 @@ from telcrm.ingest.pipeline import ImportResult, import_file
 SYSTEM_USER = "import"
 
 
-def import_actor(username: str | None = None) -> AbstractBaseUser:
+def import_actor(username: str | None = None) -> User:
     """The named user, or the ``import`` system user (created inactive, without password)."""
-    users = get_user_model()
     if username:
         try:
-            return users.objects.get(username=username)
-        except users.DoesNotExist:
+            return User.objects.get(username=username)
+        except User.DoesNotExist:
             raise NotFound(f"actor: no user named {username!r}") from None
-    user, created = users.objects.get_or_create(username=SYSTEM_USER, defaults={"is_active": False})
+    user, created = User.objects.get_or_create(username=SYSTEM_USER, defaults={"is_active": False})
     if created:
         user.set_unusable_password()
         user.save(update_fields=["password"])
@@ -45,7 +43,7 @@ def files_in(directory: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def import_directory(actor: AbstractBaseUser, *, directory: Path, progress: bool = True,
+def import_directory(actor: User, *, directory: Path, progress: bool = True,
                      ) -> list[ImportResult]:
     """Import every kind present, plans first then ``IMPORT_ORDER``, each file in its own
     transaction; the first file with rejects stops the run (``ImportRejected``), since the

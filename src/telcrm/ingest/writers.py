@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Model
 
@@ -43,7 +43,7 @@ from telcrm.ingest import dbvalues as dv
 
 @dataclass
 class WriteContext:
-    actor: AbstractBaseUser
+    actor: User
     touched_accounts: set[int] = field(default_factory=set)
     written: int = 0
 
