@@ -78,6 +78,7 @@ class TestScope:
         client = login(Role.SERVICE_AGENT, region_code="SH-XH")
         assert client.get(f"/customers/{c.customer_no}/").status_code == 404
         assert client.get(f"/customers/{c.customer_no}/timeline/").status_code == 404
+        assert client.get(f"/customers/{c.customer_no}/lines/").status_code == 404
         assert client.post(f"/customers/{c.customer_no}/reveal/",
                            {"field": "address", "reason": "核实地址信息"}).status_code == 404
         assert not AuditEntry.objects.exists()
@@ -176,6 +177,19 @@ class TestCustomerPage:
         assert "账务" in html and "已解决" in html  # topic and outcome labels in Chinese
         more = login(Role.MANAGER).get(f"/customers/{c.customer_no}/timeline/?page=2").content.decode()
         assert more.count("账单查询") == 5 and "Older" not in more and "更早" not in more
+
+    def test_a_customer_with_many_lines_shows_them_a_page_at_a_time(self, login):
+        c = f.customer(kind="enterprise")
+        lines = [f.subscription(c, msisdn=b.phone()) for _ in range(23)]
+        client = login(Role.MANAGER)
+        html = client.get(f"/customers/{c.customer_no}/").content.decode()
+        assert html.count('data-pii="phone"') == 20 and "(23)" in html
+        assert f'hx-get="/customers/{c.customer_no}/lines/?page=2"' in html
+        more = client.get(f"/customers/{c.customer_no}/lines/?page=2").content.decode()
+        assert more.count('data-pii="phone"') == 3 and "page=3" not in more
+        b.assert_no_raw_pii(html + more, c)
+        for line in lines:
+            assert f"{line.msisdn[:3]}****{line.msisdn[-4:]}" in html + more
 
     def test_spend_chart_sums_all_lines_by_month_and_category(self, login):
         c = b.rich_customer(lines=2)

@@ -39,6 +39,7 @@ from telcrm.customers.policy import visible_customers
 
 CHART_MONTHS = 24
 TIMELINE_PAGE = 15
+LINES_PAGE = 20
 CHILDREN_SHOWN = 20
 
 _PHONE = re.compile(r"^1\d{10}$")
@@ -132,7 +133,7 @@ class CustomerPage:
     customer: Customer
     id_masked: str
     address_masked: str
-    lines: list[Line]
+    lines: LinesPage
     accounts: list[Account]
     arrears_total: Decimal
     spend_chart: dict
@@ -147,12 +148,26 @@ class CustomerPage:
         return self.customer.kind == CustomerKind.ENTERPRISE
 
 
-def _lines(customer: Customer) -> list[Line]:
-    subs = (
+@dataclass(frozen=True)
+class LinesPage:
+    items: list[Line]
+    page: int
+    has_more: bool
+    total: int
+
+
+def lines_page(customer: Customer, *, page: int = 1) -> LinesPage:
+    """One page of a customer's lines, open ones first. An enterprise may hold hundreds
+    of lines: the page shows the first ones and loads more on request, so its size and
+    time do not grow with the customer's."""
+    start = (page - 1) * LINES_PAGE
+    subs = list(
         Subscription.objects.filter(customer=customer).select_related("plan", "region")
-        .order_by("status", "-activated_on")
+        .order_by("status", "-activated_on", "id")[start : start + LINES_PAGE + 1]
     )
-    return [
+    has_more = len(subs) > LINES_PAGE
+    total = Subscription.objects.filter(customer=customer).count() if has_more or page > 1 else len(subs)
+    items = [
         Line(
             pk=s.pk, msisdn_masked=mask_phone(s.msisdn), plan=s.plan.name, brand=s.get_brand_display(),
             payment_type=s.get_payment_type_display(), status=s.status,
@@ -160,8 +175,9 @@ def _lines(customer: Customer) -> list[Line]:
             status_reason=s.status_reason, activated_on=s.activated_on,
             contract_end=s.contract_end, region=str(s.region),
         )
-        for s in subs
+        for s in subs[:LINES_PAGE]
     ]
+    return LinesPage(items=items, page=page, has_more=has_more, total=total)
 
 
 _SPEND = (
@@ -245,7 +261,7 @@ def customer_page(user: AbstractBaseUser, customer_no: str) -> CustomerPage:
     )
     page = CustomerPage(
         customer=customer, id_masked=mask_id_number(customer.id_number),
-        address_masked=mask_address(customer.address), lines=_lines(customer), accounts=accounts,
+        address_masked=mask_address(customer.address), lines=lines_page(customer), accounts=accounts,
         arrears_total=-sum((a.balance for a in accounts if a.balance < 0), Decimal("0")),
         spend_chart=spend_chart(customer), usage_chart=usage_chart(customer),
     )

@@ -120,12 +120,27 @@ def customer_detail(request: HttpRequest, customer_no: str) -> HttpResponse:
 def customer_timeline(request: HttpRequest, customer_no: str) -> HttpResponse:
     """One more page of the interaction timeline, appended by HTMX."""
     customer = _customer_or_404(request, customer_no)
-    try:
-        number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        number = 1
     return render(request, "customers/_timeline.html", {
-        "c": customer, "timeline": queries.timeline(customer, page=number),
+        "c": customer, "timeline": queries.timeline(customer, page=_page_number(request)),
+    })
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@login_required
+@permission_required("customers.view_subscription", raise_exception=True)
+@require_GET
+def customer_lines(request: HttpRequest, customer_no: str) -> HttpResponse:
+    """More of a customer's lines, appended by HTMX."""
+    customer = _customer_or_404(request, customer_no)
+    return render(request, "customers/_lines.html", {
+        "c": customer, "lines": queries.lines_page(customer, page=_page_number(request)),
+        "can_reveal": request.user.has_perm("core.reveal_pii"),
     })
 
 
