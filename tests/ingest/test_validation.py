@@ -115,6 +115,13 @@ class TestEnterpriseHierarchy:
         assert "line 4: parent_customer_no no such customer in the database or on an earlier line" \
             in raised.value.message
 
+    def test_a_rejected_row_cannot_be_a_later_rows_parent(self, tmp_path):
+        load("plans")
+        path = variant(tmp_path, "customers", {2: {"credit_code": "91310106MA1FL3K207"}})
+        with pytest.raises(ImportRejected) as raised:
+            import_file(actor(), kind="customers", path=path, progress=False)
+        assert "line 5: parent_customer_no no such customer" in raised.value.message
+
     def test_parent_already_in_the_database_is_accepted(self, tmp_path):
         load("plans", "customers")
         path = variant(tmp_path, "customers", {0: {"customer_no": "C000000009", "kind": "enterprise",

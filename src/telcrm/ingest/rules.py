@@ -44,7 +44,9 @@ def _customers(k: Checker, c: Checked) -> None:
         c.values["id_number"].to_pylist(), c.values["credit_code"].to_pylist(),
         c.values["parent_customer_no"].to_pylist(), known_kind, strict=True,
     )
+    rejected = {e[0] for e in c.errors}
     for i, (no, kind, id_number, credit_code, parent, parent_kind) in enumerate(rows):
+        errors_before = len(c.errors)
         if kind == _ENTERPRISE:
             reason = uscc_error(credit_code) if credit_code else "is required for an enterprise"
             if reason:
@@ -65,7 +67,8 @@ def _customers(k: Checker, c: Checked) -> None:
         if no is not None:
             if no in k.seen:
                 c.fail_row(i, "customer_no", f"appears again (first on line {k.seen[no][0]})")
-            else:
+            elif len(c.errors) == errors_before and i not in rejected:
+                # a rejected row is not written, so it cannot be a later row's parent
                 k.seen[no] = (c.line(i), kind)
 
 
