@@ -53,6 +53,11 @@ class TestExports:
         assert numbers == sorted(c.customer_no for c in customers)
         assert AuditEntry.objects.get(action=AuditAction.EXPORT).detail["rows"] == 3
 
+    def test_an_expired_search_exports_nothing_rather_than_everything(self, login):
+        b.rich_customer()
+        response = login(Role.MANAGER).get("/customers/export/", {"format": "csv", "s": "gone"})
+        assert response.status_code == 410 and not AuditEntry.objects.exists()
+
     def test_unknown_format_is_a_clear_error(self, login):
         assert login(Role.MANAGER).get("/customers/export/?format=pdf").status_code == 422
 

@@ -220,6 +220,10 @@ def customer_export(request: HttpRequest) -> HttpResponse:
     """Stream the current search (or the whole list in scope) as CSV or Excel; the export
     service masks the rows, intersects with the user's scope and writes the audit entry."""
     q, _token = recall_search(request)
+    if request.GET.get("s") and not q:
+        # The search behind the button is gone (another session, or expired): exporting
+        # the whole list instead would hand out far more than the user asked for.
+        return HttpResponse(_("This search has expired: search again, then export."), status=410)
     found = queries.search_customers(request.user, q) if q else None
     try:
         stream = export_customers(
