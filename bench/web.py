@@ -97,7 +97,7 @@ def main() -> None:
     client = Client()
     client.force_login(user)
 
-    def get(url: str, **params: object) -> None:
+    def get(url: str, **params: str | int) -> None:
         response = client.get(url, params)
         assert response.status_code == 200, (url, response.status_code)
 

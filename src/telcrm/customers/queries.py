@@ -14,11 +14,12 @@ Two rules shape every function here:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -135,7 +136,7 @@ class CustomerPage:
     id_masked: str
     address_masked: str
     lines: LinesPage
-    accounts: list[Account]
+    accounts: Sequence[Account]
     arrears_total: Decimal
     spend_chart: dict
     usage_chart: dict
@@ -189,7 +190,7 @@ _SPEND = (
 )
 
 
-def _monthly_sums(model: type, columns: list[str], customer: Customer) -> list[tuple]:
+def _monthly_sums(model: type[models.Model], columns: list[str], customer: Customer) -> list[tuple]:
     """``(month, sum of each column)`` over the customer's lines, newest 24 months last.
 
     Plain SQL (portable: SQLite and PostgreSQL) rather than the ORM: building this
@@ -199,8 +200,8 @@ def _monthly_sums(model: type, columns: list[str], customer: Customer) -> list[t
     """
     table = connection.ops.quote_name(model._meta.db_table)
     lines = connection.ops.quote_name(Subscription._meta.db_table)
-    sums = ", ".join(f"SUM(m.{connection.ops.quote_name(model._meta.get_field(c).column)})"
-                     for c in columns)
+    column_of = {f.name: f.column for f in model._meta.concrete_fields if f.column}
+    sums = ", ".join(f"SUM(m.{connection.ops.quote_name(column_of[c])})" for c in columns)
     sql = (f"SELECT m.month, {sums} FROM {table} m JOIN {lines} s ON s.id = m.subscription_id "
            f"WHERE s.customer_id = %s GROUP BY m.month ORDER BY m.month DESC LIMIT {CHART_MONTHS}")
     with connection.cursor() as cursor:

@@ -11,9 +11,10 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -30,6 +31,12 @@ from telcrm.customers.policy import can_edit, get_visible_customer, visible_cust
 from telcrm.customers.services import reveal_field
 
 PAGE_SIZE = 25
+
+
+class AuthedRequest(HttpRequest):
+    """A request behind ``login_required``: its user is a signed-in staff member."""
+
+    user: User
 _SAVED_SEARCHES = 20
 
 
@@ -55,13 +62,13 @@ def recall_search(request: HttpRequest) -> tuple[str, str]:
     if q:
         return q, remember_search(request, q)
     token = request.GET.get("s", "")
-    return request.session.get("searches", {}).get(token, ""), token if token else ""
+    return request.session.get("searches", {}).get(token, ""), token
 
 
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 @require_http_methods(["GET", "POST"])
-def customer_search(request: HttpRequest) -> HttpResponse:
+def customer_search(request: AuthedRequest) -> HttpResponse:
     """Search results, or the whole list of the user's customers when there is no query.
 
     The search box posts its query, which is kept in the session and replaced by a token
@@ -84,14 +91,14 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _page_or_404(request: HttpRequest, customer_no: str) -> queries.CustomerPage:
+def _page_or_404(request: AuthedRequest, customer_no: str) -> queries.CustomerPage:
     try:
         return queries.customer_page(request.user, customer_no)
     except NotFound as exc:
         raise Http404(exc.message) from exc
 
 
-def _customer_or_404(request: HttpRequest, customer_no: str) -> Customer:
+def _customer_or_404(request: AuthedRequest, customer_no: str) -> Customer:
     try:
         return get_visible_customer(request.user, customer_no)
     except NotFound as exc:
@@ -101,7 +108,7 @@ def _customer_or_404(request: HttpRequest, customer_no: str) -> Customer:
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 @require_GET
-def customer_detail(request: HttpRequest, customer_no: str) -> HttpResponse:
+def customer_detail(request: AuthedRequest, customer_no: str) -> HttpResponse:
     page = _page_or_404(request, customer_no)
     customer = page.customer
     editable = can_edit(request.user, customer)
@@ -117,7 +124,7 @@ def customer_detail(request: HttpRequest, customer_no: str) -> HttpResponse:
 @login_required
 @permission_required("customers.view_interaction", raise_exception=True)
 @require_GET
-def customer_timeline(request: HttpRequest, customer_no: str) -> HttpResponse:
+def customer_timeline(request: AuthedRequest, customer_no: str) -> HttpResponse:
     """One more page of the interaction timeline, appended by HTMX."""
     customer = _customer_or_404(request, customer_no)
     return render(request, "customers/_timeline.html", {
@@ -135,7 +142,7 @@ def _page_number(request: HttpRequest) -> int:
 @login_required
 @permission_required("customers.view_subscription", raise_exception=True)
 @require_GET
-def customer_lines(request: HttpRequest, customer_no: str) -> HttpResponse:
+def customer_lines(request: AuthedRequest, customer_no: str) -> HttpResponse:
     """More of a customer's lines, appended by HTMX."""
     customer = _customer_or_404(request, customer_no)
     return render(request, "customers/_lines.html", {
@@ -146,7 +153,7 @@ def customer_lines(request: HttpRequest, customer_no: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def reveal(request: HttpRequest, customer_no: str) -> HttpResponse:
+def reveal(request: AuthedRequest, customer_no: str) -> HttpResponse:
     """Show one personal-data value with a stated reason; ``reveal_field`` writes the audit
     entry in the same transaction. The line is named by its id, never by its number, so
     the form itself carries no personal data."""
@@ -186,7 +193,7 @@ def _error_text(exc: TelcrmError) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def customer_edit(request: HttpRequest, customer_no: str) -> HttpResponse:
+def customer_edit(request: AuthedRequest, customer_no: str) -> HttpResponse:
     """The edit form (GET, loaded when the user opens it: rendering form widgets would cost
     the 360 page a third of its time) and its save (POST); a stale ``version`` becomes a
     Conflict message, not an overwrite."""
@@ -199,7 +206,7 @@ def customer_edit(request: HttpRequest, customer_no: str) -> HttpResponse:
     form = CustomerEditForm(request.POST, instance=customer)
     if not form.is_valid():
         messages.error(request, _("Please correct the form: %(errors)s") % {
-            "errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())})
+            "errors": "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items())})
         return redirect("customer-detail", customer_no=customer_no)
     try:
         with transaction.atomic():
@@ -216,7 +223,7 @@ def customer_edit(request: HttpRequest, customer_no: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def customer_export(request: HttpRequest) -> HttpResponse:
+def customer_export(request: AuthedRequest) -> HttpResponseBase:
     """Stream the current search (or the whole list in scope) as CSV or Excel; the export
     service masks the rows, intersects with the user's scope and writes the audit entry."""
     q, _token = recall_search(request)
@@ -249,7 +256,7 @@ def _reason_labels() -> dict[str, str]:
 
 @login_required
 @require_GET
-def customer_duplicates(request: HttpRequest, customer_no: str) -> HttpResponse:
+def customer_duplicates(request: AuthedRequest, customer_no: str) -> HttpResponse:
     """The duplicates panel, loaded after the page: finding similar names compares this
     customer with its region's records of the same surname, too slow for the page itself."""
     customer = _customer_or_404(request, customer_no)
@@ -266,7 +273,7 @@ def customer_duplicates(request: HttpRequest, customer_no: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def customer_merge(request: HttpRequest, customer_no: str) -> HttpResponse:
+def customer_merge(request: AuthedRequest, customer_no: str) -> HttpResponse:
     """Merge a duplicate into this record; the service moves every line, interaction and
     ticket, and writes the audit entry (issue 2, "Duplicates, history and exports")."""
     keep = _customer_or_404(request, customer_no)

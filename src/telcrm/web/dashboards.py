@@ -8,10 +8,13 @@ user allowed to see them, and a home page must not wait for them on every visit.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from django.core.cache import cache
+from django.db import models
 from django.db.models import Count, Max, Q, Sum
 
 from telcrm.billing.models import BillSummary
@@ -48,7 +51,7 @@ class Headline:
     lines_by_brand: list[Share]
 
 
-def _labelled(rows: list[dict], key: str, choices: type) -> list[Share]:  # type: ignore[type-arg]
+def _labelled(rows: Iterable[Mapping[str, Any]], key: str, choices: type[models.TextChoices]) -> list[Share]:
     labels = dict(choices.choices)
     return [Share(str(labels.get(r[key], r[key] or "—")), r["n"]) for r in rows]
 
@@ -86,7 +89,7 @@ def _compute_headline() -> Headline:
 
 def headline_figures() -> Headline:
     """The manager's headline figures (cached, see the module docstring)."""
-    return cache.get_or_set("telcrm:headline", _compute_headline, CACHE_SECONDS)
+    return cast(Headline, cache.get_or_set("telcrm:headline", _compute_headline, CACHE_SECONDS))
 
 
 @dataclass(frozen=True)
@@ -119,4 +122,4 @@ def _compute_aggregates() -> Aggregates:
 
 def aggregates() -> Aggregates:
     """The analyst's and care team's aggregates: counts only, never a person's record."""
-    return cache.get_or_set("telcrm:aggregates", _compute_aggregates, CACHE_SECONDS)
+    return cast(Aggregates, cache.get_or_set("telcrm:aggregates", _compute_aggregates, CACHE_SECONDS))

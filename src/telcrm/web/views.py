@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,12 +28,13 @@ from telcrm.core.roles import Role, role_of
 from telcrm.core.tokens import issue_token, revoke_token
 from telcrm.customers.models import Account, CustomerKind, SubscriptionStatus
 from telcrm.customers.policy import visible_customers
+from telcrm.customers.views import AuthedRequest
 from telcrm.web import dashboards
 
 AUDIT_PAGE = 50
 
 
-def _account_manager_context(request: HttpRequest) -> dict:
+def _account_manager_context(request: AuthedRequest) -> dict:
     customers = (
         visible_customers(request.user).filter(kind=CustomerKind.ENTERPRISE)
         .annotate(lines=Count("subscriptions", filter=Q(subscriptions__status=SubscriptionStatus.ACTIVE)))
@@ -62,7 +63,7 @@ _TEMPLATES = {
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     role = role_of(request.user)
     context: dict = {"nav": "home", "role": role}
     if role in (Role.ADMINISTRATOR, Role.MANAGER):
@@ -73,7 +74,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(_account_manager_context(request))
     if role in (Role.AUDITOR, Role.ADMINISTRATOR):
         context["entries"] = audit_log(request.user)[:10]
-    return render(request, _TEMPLATES.get(role, "web/home/none.html"), context)
+    template = _TEMPLATES.get(role, "web/home/none.html") if role else "web/home/none.html"
+    return render(request, template, context)
 
 
 def _day(value: str) -> dt.date | None:
@@ -89,7 +91,7 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 @login_required
 @require_GET
-def audit_page(request: HttpRequest) -> HttpResponse:
+def audit_page(request: AuthedRequest) -> HttpResponse:
     """The audit log with filters; dates are whole local days, both ends included."""
     params = request.GET
     action = params.get("action", "") if params.get("action", "") in AuditAction.values else ""
@@ -112,7 +114,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _own_token(request: HttpRequest, pk: str) -> ApiToken:
+def _own_token(request: AuthedRequest, pk: str) -> ApiToken:
     token = ApiToken.objects.filter(pk=pk, user=request.user).select_related("user").first()
     if token is None:
         raise Http404("no such token")
@@ -121,7 +123,7 @@ def _own_token(request: HttpRequest, pk: str) -> ApiToken:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def tokens_page(request: HttpRequest) -> HttpResponse:
+def tokens_page(request: AuthedRequest) -> HttpResponse:
     """Issue and revoke personal API tokens. A new token's raw value is rendered in the
     response to the POST itself, never stored in the session, a message or a redirect."""
     context: dict = {"nav": "tokens"}
