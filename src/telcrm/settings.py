@@ -144,5 +144,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]},
     },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The development server logs each request line, query string included: mask it too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

@@ -35,6 +35,8 @@ class BillSummary(models.Model):
     class Meta:
         verbose_name = _("bill")
         constraints = [models.UniqueConstraint(fields=["subscription", "month"], name="one_bill_per_month")]
+        # Month-wide figures (ARPU, revenue by brand) read one month of every line.
+        indexes = [models.Index(fields=["month"])]
 
 
 class UsageSummary(models.Model):
