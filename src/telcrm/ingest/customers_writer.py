@@ -19,7 +19,7 @@ from django.utils import timezone
 from telcrm.core.masking import MASKERS
 from telcrm.core.models import FieldChange
 from telcrm.customers.models import Customer, CustomerStatus
-from telcrm.ingest.writers import WriteContext, _insert
+from telcrm.ingest.sql import WriteContext, insert
 
 # file column -> model attribute compared and updated; references by natural key
 _PLAIN = ("kind", "name", "segment", "email", "since", "id_number", "birth_date", "gender",
@@ -50,7 +50,7 @@ def _insert_new(rows: list[dict], now: dt.datetime) -> None:
         plain = [p.isoformat() if isinstance(p, dt.date) else p for p in plain]
         values.append((r["customer_no"], CustomerStatus.ACTIVE.value, r["region_id"],
                        r["account_manager_id"], stamp, stamp, 1, *plain))
-    _insert(Customer, cols, values)
+    insert(Customer, cols, values)
 
 
 def _update_known(ctx: WriteContext, rows: list[dict]) -> list[tuple[str, str]]:

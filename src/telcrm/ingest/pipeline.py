@@ -40,8 +40,9 @@ from telcrm.ingest.reading import (
 )
 from telcrm.ingest.rejects import RejectWriter, default_path
 from telcrm.ingest.schemas import LAKE_KINDS
+from telcrm.ingest.sql import WriteContext
 from telcrm.ingest.validate import Checked, Checker
-from telcrm.ingest.writers import BILL_MEASURES, USAGE_MEASURES, WRITERS, WriteContext
+from telcrm.ingest.writers import BILL_MEASURES, USAGE_MEASURES, WRITERS
 
 _BALANCE_KINDS = ("bills", "payments")
 

@@ -20,13 +20,8 @@ bills this is the difference between seconds and an hour of ORM saves.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-import pyarrow as pa
 import pyarrow.compute as pc
-from django.contrib.auth.models import User
-from django.db import connection
-from django.db.models import Model
 
 from telcrm.billing.models import BillSummary, Payment, UsageSummary
 from telcrm.customers.models import (
@@ -39,63 +34,14 @@ from telcrm.customers.models import (
     Subscription,
 )
 from telcrm.ingest import dbvalues as dv
-
-
-@dataclass
-class WriteContext:
-    actor: User
-    touched_accounts: set[int] = field(default_factory=set)
-    written: int = 0
-
-
-Values = dict[str, pa.Array]
-
-
-def _table(model: type[Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
-def _upsert(model: type[Model], columns: tuple[str, ...], key: tuple[str, ...], rows: list,
-            keep: tuple[str, ...] = ()) -> None:
-    """Insert, or update every column but the key and ``keep`` (set on insert only)."""
-    if not rows:
-        return
-    quoted = [connection.ops.quote_name(c) for c in columns]
-    updates = ", ".join(f"{q} = excluded.{q}" for c, q in zip(columns, quoted, strict=True)
-                        if c not in key and c not in keep)
-    sql = (
-        f"INSERT INTO {_table(model)} ({', '.join(quoted)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({', '.join(connection.ops.quote_name(k) for k in key)}) DO UPDATE SET {updates}"
-    )
-    with connection.cursor() as cur:
-        cur.executemany(sql, rows)
-
-
-def _insert(model: type[Model], columns: tuple[str, ...], rows: list) -> None:
-    if not rows:
-        return
-    sql = (
-        f"INSERT INTO {_table(model)} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    with connection.cursor() as cur:
-        cur.executemany(sql, rows)
-
-
-def _update_by_id(model: type[Model], columns: tuple[str, ...], rows: list) -> None:
-    """``rows`` are the new column values followed by the row's id."""
-    if not rows:
-        return
-    sets = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in columns)
-    with connection.cursor() as cur:
-        cur.executemany(f"UPDATE {_table(model)} SET {sets} WHERE id = %s", rows)
+from telcrm.ingest.customers_writer import write_customers
+from telcrm.ingest.sql import Values, WriteContext, insert, update_by_id, upsert
 
 
 def write_plans(ctx: WriteContext, v: Values) -> None:
     rows = dv.rows(dv.text(v["code"]), dv.text(v["name"]), dv.text(v["brand"]),
                    dv.money(v["monthly_fee"]))
-    _upsert(Plan, ("code", "name", "brand", "monthly_fee"), ("code",), rows)
+    upsert(Plan, ("code", "name", "brand", "monthly_fee"), ("code",), rows)
 
 
 def write_contacts(ctx: WriteContext, v: Values) -> None:
@@ -103,8 +49,8 @@ def write_contacts(ctx: WriteContext, v: Values) -> None:
     values = dv.rows(dv.ints(v["customer_id"]), dv.text(v["name"]), dv.text(v["title"]),
                      dv.text(v["decision_power"], "user"), dv.text(v["phone"]), dv.text(v["email"]))
     existing = v["existing_id"].to_pylist()
-    _update_by_id(Contact, cols, [(*r, pk) for r, pk in zip(values, existing, strict=True) if pk])
-    _insert(Contact, cols, [r for r, pk in zip(values, existing, strict=True) if not pk])
+    update_by_id(Contact, cols, [(*r, pk) for r, pk in zip(values, existing, strict=True) if pk])
+    insert(Contact, cols, [r for r, pk in zip(values, existing, strict=True) if not pk])
 
 
 def write_accounts(ctx: WriteContext, v: Values) -> None:
@@ -112,7 +58,7 @@ def write_accounts(ctx: WriteContext, v: Values) -> None:
                    dv.money(v["credit_limit"], "0"), dv.text(v["payment_method"]),
                    ["0"] * len(v["account_no"]))
     cols = ("account_no", "customer_id", "credit_class", "credit_limit", "payment_method", "balance")
-    _upsert(Account, cols, ("account_no",), rows, keep=("balance",))
+    upsert(Account, cols, ("account_no",), rows, keep=("balance",))
 
 
 def write_subscriptions(ctx: WriteContext, v: Values) -> None:
@@ -126,8 +72,8 @@ def write_subscriptions(ctx: WriteContext, v: Values) -> None:
     )
     existing = v["existing_id"].to_pylist()
     # updates first: a line closed by this batch frees its number for a new line in it
-    _update_by_id(Subscription, cols, [(*r, pk) for r, pk in zip(values, existing, strict=True) if pk])
-    _insert(Subscription, cols, [r for r, pk in zip(values, existing, strict=True) if not pk])
+    update_by_id(Subscription, cols, [(*r, pk) for r, pk in zip(values, existing, strict=True) if pk])
+    insert(Subscription, cols, [r for r, pk in zip(values, existing, strict=True) if not pk])
 
 
 def write_services(ctx: WriteContext, v: Values) -> None:
@@ -139,7 +85,7 @@ def write_services(ctx: WriteContext, v: Values) -> None:
         dv.text(v["status"]), dv.date(v["activated_on"]), dv.money(v["monthly_fee"]),
         dv.money(v["one_time_fee"]),
     )
-    _upsert(EnterpriseService, cols, ("service_no",), rows)
+    upsert(EnterpriseService, cols, ("service_no",), rows)
 
 
 BILL_MEASURES = ("plan_fee", "voice", "data", "sms", "vas", "roaming", "discount", "total")
@@ -149,7 +95,7 @@ USAGE_MEASURES = ("voice_minutes", "data_mb", "sms_count", "competitor_calls", "
 def write_bills(ctx: WriteContext, v: Values) -> None:
     rows = dv.rows(dv.ints(v["subscription_id"]), dv.month(v["month"]),
                    *(dv.money(v[m], "0") for m in BILL_MEASURES))
-    _upsert(BillSummary, ("subscription_id", "month", *BILL_MEASURES), ("subscription_id", "month"), rows)
+    upsert(BillSummary, ("subscription_id", "month", *BILL_MEASURES), ("subscription_id", "month"), rows)
     # only postpaid lines' bills are debts (billing.services): prepaid bills move no balance
     postpaid = pc.equal(v["payment_type"], PaymentType.POSTPAID.value)
     ctx.touched_accounts.update(pc.unique(pc.filter(v["account_id"], postpaid)).to_pylist())
@@ -158,14 +104,14 @@ def write_bills(ctx: WriteContext, v: Values) -> None:
 def write_usage(ctx: WriteContext, v: Values) -> None:
     rows = dv.rows(dv.ints(v["subscription_id"]), dv.month(v["month"]),
                    *(dv.ints(v[m], 0) for m in USAGE_MEASURES))
-    _upsert(UsageSummary, ("subscription_id", "month", *USAGE_MEASURES), ("subscription_id", "month"),
+    upsert(UsageSummary, ("subscription_id", "month", *USAGE_MEASURES), ("subscription_id", "month"),
             rows)
 
 
 def write_payments(ctx: WriteContext, v: Values) -> None:
     rows = dv.rows(dv.text(v["payment_no"]), dv.ints(v["account_id"]), dv.timestamp(v["paid_at"]),
                    dv.money(v["amount"]), dv.text(v["method"]))
-    _upsert(Payment, ("payment_no", "account_id", "paid_at", "amount", "method"), ("payment_no",), rows)
+    upsert(Payment, ("payment_no", "account_id", "paid_at", "amount", "method"), ("payment_no",), rows)
     ctx.touched_accounts.update(pc.unique(v["account_id"]).to_pylist())
 
 
@@ -177,18 +123,12 @@ def write_interactions(ctx: WriteContext, v: Values) -> None:
         dv.text(v["channel"]), dv.text(v["direction"]), dv.timestamp(v["occurred_at"]),
         dv.text(v["topic"]), dv.text(v["outcome"]), dv.text(v["note"]),
     )
-    _upsert(Interaction, cols, ("external_id",), rows)
-
-
-def _write_customers(ctx: WriteContext, v: Values) -> None:
-    from telcrm.ingest.customers_writer import write_customers
-
-    write_customers(ctx, v)
+    upsert(Interaction, cols, ("external_id",), rows)
 
 
 WRITERS: dict[str, Callable[[WriteContext, Values], None]] = {
     "plans": write_plans,
-    "customers": _write_customers,
+    "customers": write_customers,
     "contacts": write_contacts,
     "accounts": write_accounts,
     "subscriptions": write_subscriptions,
