@@ -66,7 +66,7 @@ def _wait_for(proc: subprocess.Popen, marker: bytes, timeout: float = 120) -> No
         seen += chunk
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_kill_9_mid_write_leaves_database_unchanged_and_rerun_completes(tmp_path):
     path = _operator_with_many_lines(tmp_path)
     before = BillSummary.objects.count()
