@@ -38,6 +38,9 @@ class BillSummary(models.Model):
         # Month-wide figures (ARPU, revenue by brand) read one month of every line.
         indexes = [models.Index(fields=["month"])]
 
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.month:%Y-%m} {self.total}"
+
 
 class UsageSummary(models.Model):
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="usage")
@@ -52,6 +55,9 @@ class UsageSummary(models.Model):
         verbose_name = _("usage")
         constraints = [models.UniqueConstraint(fields=["subscription", "month"], name="one_usage_per_month")]
 
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.month:%Y-%m}"
+
 
 class Payment(models.Model):
     payment_no = models.CharField(_("payment number"), max_length=24, unique=True)
@@ -63,3 +69,6 @@ class Payment(models.Model):
     class Meta:
         verbose_name = _("payment")
         indexes = [models.Index(fields=["account", "-paid_at"])]
+
+    def __str__(self) -> str:
+        return self.payment_no

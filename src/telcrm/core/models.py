@@ -79,6 +79,9 @@ class AuditEntry(models.Model):
             ("view_own_enterprises", "Sees the enterprise customers it manages"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.subject_type}:{self.subject_id}"
+
     def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.pk is not None:
             raise ValueError("audit entries are append-only")
@@ -86,9 +89,6 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         raise ValueError("audit entries are append-only")
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.subject_type}:{self.subject_id}"
 
 
 class FieldChange(models.Model):
@@ -113,6 +113,9 @@ class FieldChange(models.Model):
         indexes = [models.Index(fields=["subject_type", "subject_id", "-at"])]
         verbose_name = _("field change")
         verbose_name_plural = _("field history")
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}:{self.subject_id} {self.field}"
 
 
 def _hash_token(raw: str) -> str:

@@ -253,6 +253,9 @@ class EnterpriseService(models.Model):
     class Meta:
         verbose_name = _("enterprise service")
 
+    def __str__(self) -> str:
+        return self.service_no
+
 
 class Channel(models.TextChoices):
     CALL_CENTRE = "call_centre", _("call centre")
@@ -310,3 +313,6 @@ class Interaction(models.Model):
         ordering = ["-occurred_at"]
         verbose_name = _("interaction")
         indexes = [models.Index(fields=["customer", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.channel} {self.topic}"
