@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "telcrm.billing",
     "telcrm.value",
     "telcrm.churn",
+    "telcrm.nightly",
     "telcrm.ingest",
     "telcrm.simulate",
     "telcrm.web",
