@@ -18,6 +18,11 @@ system:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk gettext >/dev/null; \
 	fi
+	@if ! command -v java >/dev/null; then \
+	  echo "Installing Java for the Spark engine (default-jre-headless)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    default-jre-headless >/dev/null; \
+	fi
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
