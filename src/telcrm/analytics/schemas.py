@@ -79,4 +79,9 @@ CIRCUITS = ibis.schema(
     }
 )
 
+# The enterprise hierarchy (集团客户 and its member companies, ``customers.Customer.parent``):
+# one row per enterprise, ``parent_no`` null for a group head or a stand-alone company. An
+# enterprise's additional value counts the revenue of the members below it (domain.md 2).
+ENTERPRISE_TREE = ibis.schema({"customer_no": "string", "parent_no": "string"})
+
 LAKE_KINDS: dict[str, sch.Schema] = {"bills": BILLS, "usage": USAGE}
