@@ -21,7 +21,9 @@ def _money(label: str) -> models.DecimalField:
 class BillSummary(models.Model):
     """One subscription's bill for one month, by charge category (discount is negative)."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="bills")
+    # No index of its own: the unique (subscription, month) constraint's index serves every
+    # lookup by subscription, and one B-tree fewer is a faster import of millions of bills.
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="bills", db_index=False)
     month = models.DateField(_("month"), help_text="first day of the billed month")
     plan_fee = _money(_("plan"))
     voice = _money(_("voice"))
@@ -43,7 +45,7 @@ class BillSummary(models.Model):
 
 
 class UsageSummary(models.Model):
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="usage")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="usage", db_index=False)
     month = models.DateField(_("month"))
     voice_minutes = models.PositiveIntegerField(_("voice minutes"), default=0)
     data_mb = models.PositiveIntegerField(_("data (MB)"), default=0)
