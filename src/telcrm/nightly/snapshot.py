@@ -47,9 +47,6 @@ from telcrm.customers.models import (
 CHUNK_ROWS = 100_000
 # Extra columns of subscribers.parquet: the database keys of each line, for the write-back.
 KEY_COLUMNS = {"subscription_id": pa.int64(), "customer_id": pa.int64()}
-# The enterprise hierarchy (集团 and its members): what the value stage counts as the
-# additional value a group brings through its members (domain.md section 2).
-ENTERPRISE_TREE = pa.schema({"customer_no": pa.string(), "parent_no": pa.string()})
 
 
 @dataclass(frozen=True)
@@ -164,7 +161,7 @@ def export_snapshot(directory: Path, *, as_of: str) -> Snapshot:
             paths["enterprise_tree"],
             f"SELECT e.customer_no, p.customer_no FROM {c} e LEFT JOIN {c} p ON p.id = e.parent_id"
             f" WHERE {_ENTERPRISE} ORDER BY e.customer_no",
-            (), ENTERPRISE_TREE,
+            (), schemas.ENTERPRISE_TREE.to_pyarrow(),
         ),
         "circuits": _write(
             paths["circuits"],
