@@ -9,6 +9,10 @@
 | care & marketing | all (masked) | no | yes | no |
 | analyst | all (masked), aggregates | no | yes | no |
 | auditor | none | no | no | yes |
+
+Issue 3 adds: the administrator alone edits tier and warning rules; account managers,
+service agents, care & marketing and managers work the warnings inbox of their scope;
+managers, administrators and analysts see the aggregates (dashboard, model quality).
 """
 
 from __future__ import annotations
@@ -32,21 +36,34 @@ _VIEW_CUSTOMERS = ["customers.view_customer", "customers.view_subscription", "cu
                    "customers.view_interaction", "customers.view_contact",
                    "customers.view_enterpriseservice", "billing.view_billsummary",
                    "billing.view_usagesummary", "billing.view_payment"]
+#: Nightly results on customer pages: tier, value, lifetime value, risk and their history.
+_VIEW_SCORES = ["value.view_linevalue", "value.view_enterprisevalue", "value.view_tierchange",
+                "churn.view_linerisk"]
+#: The warnings inbox of the user's scope: see warned lines, assign and close follow-ups.
+_WORK_INBOX = ["churn.view_warning", "churn.view_followup", "churn.add_followup",
+               "churn.change_followup"]
+#: The manager's dashboard: rule versions, model quality, the last nightly run.
+_VIEW_ANALYTICS = ["value.view_ruleset", "churn.view_churnmodel", "churn.view_modelcheck",
+                   "nightly.view_nightlyrun"]
 _EDIT_CUSTOMERS = ["customers.change_customer", "customers.add_interaction", "customers.add_contact",
                    "customers.change_contact"]
 
 ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.ADMINISTRATOR: [*_VIEW_CUSTOMERS, *_EDIT_CUSTOMERS, "customers.add_customer",
                          "core.view_all_customers", "core.reveal_pii", "core.export_data",
-                         "core.merge_customers", "core.view_auditentry"],
+                         "core.merge_customers", "core.view_auditentry", *_VIEW_SCORES,
+                         *_WORK_INBOX, *_VIEW_ANALYTICS, "value.add_ruleset"],
     Role.MANAGER: [*_VIEW_CUSTOMERS, *_EDIT_CUSTOMERS, "core.view_all_customers", "core.reveal_pii",
-                   "core.export_data", "core.merge_customers"],
+                   "core.export_data", "core.merge_customers", *_VIEW_SCORES, *_WORK_INBOX,
+                   *_VIEW_ANALYTICS],
     Role.ACCOUNT_MANAGER: [*_VIEW_CUSTOMERS, *_EDIT_CUSTOMERS, "core.view_own_enterprises",
-                           "core.reveal_pii", "core.export_data"],
+                           "core.reveal_pii", "core.export_data", *_VIEW_SCORES, *_WORK_INBOX],
     Role.SERVICE_AGENT: [*_VIEW_CUSTOMERS, "customers.add_interaction",
-                         "core.view_region_customers", "core.reveal_pii"],
-    Role.CARE_MARKETING: [*_VIEW_CUSTOMERS, "core.view_all_customers", "core.export_data"],
-    Role.ANALYST: [*_VIEW_CUSTOMERS, "core.view_all_customers", "core.export_data"],
+                         "core.view_region_customers", "core.reveal_pii", *_VIEW_SCORES, *_WORK_INBOX],
+    Role.CARE_MARKETING: [*_VIEW_CUSTOMERS, "core.view_all_customers", "core.export_data", *_VIEW_SCORES,
+                          *_WORK_INBOX],
+    Role.ANALYST: [*_VIEW_CUSTOMERS, "core.view_all_customers", "core.export_data", *_VIEW_SCORES,
+                   *_VIEW_ANALYTICS],
     Role.AUDITOR: ["core.view_auditentry"],
 }
 

@@ -14,4 +14,7 @@ urlpatterns = [
     path("audit/", views.audit_page, name="audit-log"),
     path("account/tokens/", views.tokens_page, name="api-tokens"),
     path("customers/", include("telcrm.customers.urls")),
+    path("dashboard/", views.dashboard_page, name="dashboard"),
+    path("value/", include("telcrm.value.urls")),
+    path("churn/", include("telcrm.churn.urls")),
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -29,7 +29,9 @@ from telcrm.core.tokens import issue_token, revoke_token
 from telcrm.customers.models import Account, CustomerKind, SubscriptionStatus
 from telcrm.customers.policy import visible_customers
 from telcrm.customers.views import AuthedRequest
+from telcrm.value.queries import tier_choices
 from telcrm.web import dashboards
+from telcrm.web.manager_dashboard import manager_dashboard
 
 AUDIT_PAGE = 50
 
@@ -76,6 +78,19 @@ def home(request: AuthedRequest) -> HttpResponse:
         context["entries"] = audit_log(request.user)[:10]
     template = _TEMPLATES.get(role, "web/home/none.html") if role else "web/home/none.html"
     return render(request, template, context)
+
+
+@login_required
+@permission_required("nightly.view_nightlyrun", raise_exception=True)
+@require_GET
+def dashboard_page(request: AuthedRequest) -> HttpResponse:
+    """The manager's dashboard of tiers, value, risk, model quality and warnings handled;
+    ``a`` and ``b`` pick the two segments or grades of the loss equivalence."""
+    choices = tier_choices()
+    codes = {code for code, _label in choices}
+    a, b = request.GET.get("a", "1A"), request.GET.get("b", "mass")
+    board = manager_dashboard(request.user, a=a if a in codes else "1A", b=b if b in codes else "mass")
+    return render(request, "web/dashboard.html", {"nav": "dashboard", "board": board, "tiers": choices})
 
 
 def _day(value: str) -> dt.date | None:
