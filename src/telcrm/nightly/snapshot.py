@@ -9,8 +9,9 @@ Ibis expressions read only files and run unchanged on DuckDB or on a Spark execu
 At a million lines the export must stream: rows go from a server-side cursor (PostgreSQL;
 SQLite reads lazily anyway) in chunks into a Parquet writer, never into one list of model
 objects. Besides the schema's columns, ``subscribers.parquet`` carries ``subscription_id``
-and ``customer_id``, which the readers drop (``backends.read_snapshot`` keeps the schema's
-columns only) and the write-back uses to put each result on its row.
+and ``customer_id`` and ``enterprises.parquet`` ``customer_id``: the readers drop them
+(``backends.read_snapshot`` keeps the schema's columns only), and the write-back uses them
+to put each result on its row.
 """
 
 from __future__ import annotations
@@ -154,8 +155,8 @@ def export_snapshot(directory: Path, *, as_of: str) -> Snapshot:
     counts = {
         "subscribers": _write(paths["subscribers"], _subscribers_sql(), _interaction_window(as_of), subscriber_schema),
         "enterprises": _write(
-            paths["enterprises"], f"SELECT customer_no FROM {c} e WHERE {_ENTERPRISE} ORDER BY customer_no", (),
-            schemas.ENTERPRISES.to_pyarrow(),
+            paths["enterprises"], f"SELECT customer_no, id FROM {c} e WHERE {_ENTERPRISE} ORDER BY customer_no", (),
+            pa.schema([*schemas.ENTERPRISES.to_pyarrow(), ("customer_id", pa.int64())]),
         ),
         "enterprise_tree": _write(
             paths["enterprise_tree"],
