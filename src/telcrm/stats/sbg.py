@@ -28,7 +28,7 @@ Pure NumPy/SciPy, no Django: it runs in a notebook or on a Spark executor unchan
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -65,6 +65,43 @@ def log_likelihood(alpha: float, beta: float, survivors: Sequence[int]) -> float
     return float(np.sum(lost * np.log(p)) + counts[-1] * np.log(s_last))
 
 
+def life_table_log_likelihood(
+    alpha: float, beta: float, period: Sequence[int], at_risk: Sequence[float], churned: Sequence[float]
+) -> float:
+    """Log-likelihood of a life table: ``at_risk[i]`` customers entered period
+    ``period[i]`` (had renewed ``period[i] - 1`` times) and ``churned[i]`` of them left at
+    its end.
+
+    A customer's probability of living from period e to period t is the product of the
+    sBG's retention rates r(e+1)...r(t), so the likelihood splits into one binomial per
+    period with success probability r(t). That makes the same fit exact for cohorts seen
+    from their start (the survivor counts of Fader and Hardie 2007: at_risk = N(t-1),
+    churned = N(t-1) - N(t), the same log-likelihood) and for customers first seen in
+    mid-life (left truncation: an operator's database holds no lines closed before it was
+    set up) or not yet at the end of a period (right censoring).
+    """
+    t = np.asarray(period, dtype=float)
+    n = np.asarray(at_risk, dtype=float)
+    d = np.asarray(churned, dtype=float)
+    keep = n > 0
+    t, n, d = t[keep], n[keep], d[keep]
+    log_retained = np.log(beta + t - 1) - np.log(alpha + beta + t - 1)
+    log_lost = np.log(alpha) - np.log(alpha + beta + t - 1)
+    return float(np.sum((n - d) * log_retained + d * log_lost))
+
+
+def _maximise(negative_ll: Callable[[float, float], float], initial: tuple[float, float]) -> tuple[float, float, float]:
+    """Nelder-Mead on log(alpha), log(beta): both stay positive without bounds."""
+    result = optimize.minimize(
+        lambda log_params: negative_ll(*np.exp(log_params)), np.log(initial), method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000},
+    )
+    if not result.success:
+        raise RuntimeError(f"sBG fit did not converge: {result.message}")
+    alpha, beta = (float(v) for v in np.exp(result.x))
+    return alpha, beta, float(-result.fun)
+
+
 def hyp2f1_unit_a(b: np.ndarray, c: np.ndarray, z: float) -> np.ndarray:
     """Gauss's 2F1(1, b; c; z) for 0 <= z < 1 and c >= b > 0, summed as its power series.
 
@@ -73,13 +110,18 @@ def hyp2f1_unit_a(b: np.ndarray, c: np.ndarray, z: float) -> np.ndarray:
     ``hyp2f1`` returns NaN once b and c reach the hundreds, which cohorts with low churn
     (a large fitted beta) produce.
     """
-    b = np.atleast_1d(np.asarray(b, dtype=float))[:, None]
-    c = np.atleast_1d(np.asarray(c, dtype=float))[:, None]
+    b = np.atleast_1d(np.asarray(b, dtype=float))
+    c = np.atleast_1d(np.asarray(c, dtype=float))
     terms = int(np.ceil(np.log(1e-18) / np.log(z))) + 1
     k = np.arange(terms, dtype=float)[None, :]
-    ratios = (b + k) / (c + k) * z
-    partial = np.concatenate([np.ones((b.shape[0], 1)), np.cumprod(ratios, axis=1)[:, :-1]], axis=1)
-    return partial.sum(axis=1)
+    # A monthly discount rate needs thousands of terms: sum a few hundred rows at a time.
+    rows = max(1, 2_000_000 // terms)
+    sums = []
+    for start in range(0, len(b), rows):
+        ratios = (b[start:start + rows, None] + k) / (c[start:start + rows, None] + k) * z
+        partial = np.concatenate([np.ones((ratios.shape[0], 1)), np.cumprod(ratios, axis=1)[:, :-1]], axis=1)
+        sums.append(partial.sum(axis=1))
+    return np.concatenate(sums) if sums else np.zeros(0)
 
 
 def derl(alpha: float, beta: float, n: int | np.ndarray, discount: float) -> np.ndarray:
@@ -114,20 +156,32 @@ class ShiftedBetaGeometricFitter:
         if counts[-1] == counts[0]:
             raise ValueError("nobody churned: the churn distribution cannot be estimated")
 
-        def negative_ll(log_params: np.ndarray) -> float:
-            a, b = np.exp(log_params)
-            return -log_likelihood(a, b, counts)
-
-        result = optimize.minimize(
-            negative_ll, np.log(self.initial), method="Nelder-Mead",
-            options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000},
+        self.alpha_, self.beta_, self.log_likelihood_ = _maximise(
+            lambda a, b: -log_likelihood(a, b, counts), self.initial
         )
-        if not result.success:
-            raise RuntimeError(f"sBG fit did not converge: {result.message}")
-        self.alpha_, self.beta_ = (float(v) for v in np.exp(result.x))
-        self.log_likelihood_ = float(-result.fun)
         self.periods_ = len(counts) - 1
         self.cohort_size_ = float(counts[0])
+        return self
+
+    def fit_life_table(
+        self, period: Sequence[int], at_risk: Sequence[float], churned: Sequence[float]
+    ) -> ShiftedBetaGeometricFitter:
+        """Fit to a life table (see ``life_table_log_likelihood``): customers entering
+        each period and those lost at its end, possibly first seen in mid-life."""
+        t, n, d = (np.asarray(v, dtype=float) for v in (period, at_risk, churned))
+        if not (t.shape == n.shape == d.shape) or t.ndim != 1 or len(t) == 0:
+            raise ValueError("period, at_risk and churned must be equally long, non-empty lists")
+        if np.any(t < 1) or np.any(n < 0) or np.any(d < 0) or np.any(d > n):
+            raise ValueError("periods count from 1 and 0 <= churned <= at_risk")
+        if d.sum() == 0:
+            raise ValueError("nobody churned: the churn distribution cannot be estimated")
+        if d.sum() == n.sum():
+            raise ValueError("nobody renewed: the churn distribution cannot be estimated")
+        self.alpha_, self.beta_, self.log_likelihood_ = _maximise(
+            lambda a, b: -life_table_log_likelihood(a, b, t, n, d), self.initial
+        )
+        self.periods_ = int(t.max())
+        self.cohort_size_ = float(n[t == t.min()].sum())
         return self
 
     def survival_function(self, periods: int) -> np.ndarray:

@@ -1,0 +1,159 @@
+"""Residual lifetime of each line from its tenure: the sBG fitted per cohort and brand, and
+the months a line is expected to stay (discounted, and within a forecast horizon).
+
+The nightly run counts, from the subscriber snapshot, a life table per payment type,
+activation-year cohort and brand (how many lines entered each renewal period and how many
+were lost at its end), fits the shifted-beta-geometric model to it (Fader and Hardie 2007,
+``sbg.py``) and turns the fit into a lookup keyed by tenure in months, which the pipeline
+joins to the lines. Given the month scored, a tenure names one activation month, so one
+key covers cohort and tenure at once.
+
+Periods are ``period_months`` long (12 for a yearly contract, 1 for prepaid's month to
+month "renewal"). A line seen open at the end of its ``m``-th month of life has renewed
+``q = m // P`` times and is ``j = m - qP`` months into period ``q + 1``; the model lets it
+leave only at the end of a period, so it stays the ``P - j - 1`` remaining months of the
+current period for sure, and the months of each later period ``q + i`` with probability
+``S(q + i) / S(q)``. Discounted monthly, that is
+
+    E = sum_{k=1}^{P-j-1} delta^k + delta^(P-j) (1 - delta^P) / (1 - delta) * DERL(q + 1)
+
+where DERL is Fader and Hardie's (2010) closed form at the per-period discount rate
+``(1 + annual)^(P/12) - 1``: the payments of the periods after the current one, valued at
+the current period's end. Margin times E is the line's residual lifetime value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from telcrm.stats.sbg import ShiftedBetaGeometricFitter, derl
+
+COUNT_COLUMNS = ("payment_type", "cohort", "brand", "period", "at_risk", "churned")
+ALL_BRANDS = "*"
+"""Brand of the lookup rows fitted to every brand of a payment type: the fallback for a
+line whose brand has no fit of its own."""
+
+
+def _fit(table: pd.DataFrame, *, min_lines: int, min_periods: int) -> tuple[float, float] | None:
+    """(alpha, beta) for the life table rows in ``table``, or None when they are too few to
+    estimate two parameters reliably: fewer than ``min_lines`` line-periods at risk, fewer
+    than ``min_periods`` distinct periods (one period's retention says nothing about how it
+    changes with tenure, which is what separates alpha from beta), nobody lost or nobody
+    kept, or an optimiser that does not converge."""
+    by_period = table.groupby("period", as_index=False)[["at_risk", "churned"]].sum()
+    by_period = by_period[by_period.at_risk > 0]
+    lost, entered = by_period.churned.sum(), by_period.at_risk.sum()
+    if entered < min_lines or len(by_period) < min_periods or lost == 0 or lost == entered:
+        return None
+    try:
+        fit = ShiftedBetaGeometricFitter().fit_life_table(by_period.period, by_period.at_risk, by_period.churned)
+    except RuntimeError:
+        return None
+    return fit.alpha_, fit.beta_
+
+
+def group_fits(counts: pd.DataFrame, *, min_lines: int, min_periods: int, cohorts: range) -> pd.DataFrame:
+    """One (alpha, beta) per payment type, cohort and brand; a group too small for its own fit
+    borrows its brand's (all cohorts pooled), and a brand too small its payment type's
+    (all brands pooled, also listed under brand ``ALL_BRANDS``). ``fit_level`` says which.
+    A payment type whose whole table cannot be fitted is left out: its lines get no
+    lifetime rather than an invented one."""
+    rows = []
+    for payment_type, table in counts.groupby("payment_type", sort=True):
+        overall = _fit(table, min_lines=min_lines, min_periods=min_periods)
+        if overall is None:
+            continue
+        rows.append((payment_type, ALL_BRANDS, None, *overall, "payment_type"))
+        for brand, brand_table in table.groupby("brand", sort=True):
+            brand_fit = _fit(brand_table, min_lines=min_lines, min_periods=min_periods)
+            pooled = (brand_fit, "brand") if brand_fit is not None else (overall, "payment_type")
+            for cohort in cohorts:
+                own = _fit(brand_table[brand_table.cohort == cohort], min_lines=min_lines, min_periods=min_periods)
+                params, level = (own, "cohort") if own is not None else pooled
+                rows.append((payment_type, brand, cohort, *params, level))
+    return pd.DataFrame(rows, columns=["payment_type", "brand", "cohort", "alpha", "beta", "fit_level"])
+
+
+def log_survival(alpha: float, beta: float, t: np.ndarray) -> np.ndarray:
+    """log S(t) = log B(alpha, beta + t) - log B(alpha, beta): exact for any t, where
+    one minus a running sum of churn probabilities loses digits in the tail."""
+    return special.betaln(alpha, beta + t) - special.betaln(alpha, beta)
+
+
+def residual_months(
+    alpha: float, beta: float, tenure_months: np.ndarray, *, period_months: int, annual_discount: float,
+    horizon_months: int,
+) -> dict[str, np.ndarray]:
+    """For lines open at the end of a month with the given tenures (0 in the activation
+    month): ``expected_lifetime_months`` (E in the module docstring), ``alive_months`` (the
+    expected number of the next ``horizon_months`` months the line stays, undiscounted) and
+    ``alive_month_weights`` (the same sum with month k weighted by k, for a trend)."""
+    P = period_months
+    m = np.asarray(tenure_months, dtype=np.int64) + 1
+    q = m // P
+    j = m - q * P
+    delta = (1.0 + annual_discount) ** (-1.0 / 12.0)
+    period_discount = (1.0 + annual_discount) ** (P / 12.0) - 1.0
+    within = P - j - 1
+    current = delta * (1.0 - delta**within) / (1.0 - delta)
+    later = delta ** (P - j) * (1.0 - delta**P) / (1.0 - delta) * derl(alpha, beta, q + 1, period_discount)
+    k = np.arange(1, horizon_months + 1)[None, :]
+    alive = np.exp(log_survival(alpha, beta, (m[:, None] + k) // P) - log_survival(alpha, beta, q)[:, None])
+    return {
+        "expected_lifetime_months": current + later,
+        "alive_months": alive.sum(axis=1),
+        "alive_month_weights": (alive * k).sum(axis=1),
+    }
+
+
+def derl_lookup(
+    counts: pd.DataFrame,
+    *,
+    as_of_index: int,
+    period_months: Mapping[str, int],
+    annual_discount: float,
+    horizon_months: int,
+    min_lines: int,
+    min_periods: int,
+) -> pd.DataFrame:
+    """The lookup ``(payment_type, brand, tenure_months) -> expected_lifetime_months,
+    alive_months, alive_month_weights`` for the month ``as_of_index`` (year * 12 + month -
+    1), with the cohort, fit and its level; ``counts`` has ``COUNT_COLUMNS``. Tenures run
+    from 0 to that of the oldest cohort's first month."""
+    missing = set(COUNT_COLUMNS) - set(counts.columns)
+    if missing:
+        raise ValueError(f"life table lacks columns {sorted(missing)}")
+    if counts.empty:
+        return pd.DataFrame(columns=[*LOOKUP_COLUMNS])
+    first_cohort = int(counts.cohort.min())
+    cohorts = range(first_cohort, as_of_index // 12 + 1)
+    fits = group_fits(counts, min_lines=min_lines, min_periods=min_periods, cohorts=cohorts)
+    tenure = np.arange(0, as_of_index - 12 * first_cohort + 1)
+    cohort_of_tenure = (as_of_index - tenure) // 12
+    frames = []
+    for fit in fits.itertuples(index=False):
+        keep = np.ones(len(tenure), bool) if pd.isna(fit.cohort) else cohort_of_tenure == fit.cohort
+        if fit.payment_type not in period_months:
+            raise ValueError(f"no period length for payment type {fit.payment_type!r}")
+        values = residual_months(
+            fit.alpha, fit.beta, tenure[keep], period_months=period_months[fit.payment_type],
+            annual_discount=annual_discount, horizon_months=horizon_months,
+        )
+        frames.append(pd.DataFrame({
+            "payment_type": fit.payment_type, "brand": fit.brand, "tenure_months": tenure[keep],
+            "cohort": cohort_of_tenure[keep], "alpha": fit.alpha, "beta": fit.beta, "fit_level": fit.fit_level,
+            "period_months": period_months[fit.payment_type], **values,
+        }))
+    if not frames:
+        return pd.DataFrame(columns=[*LOOKUP_COLUMNS])
+    return pd.concat(frames, ignore_index=True)[[*LOOKUP_COLUMNS]]
+
+
+LOOKUP_COLUMNS = (
+    "payment_type", "brand", "tenure_months", "cohort", "alpha", "beta", "fit_level", "period_months",
+    "expected_lifetime_months", "alive_months", "alive_month_weights",
+)
