@@ -1,0 +1,58 @@
+"""A small simulated operator laid out as the churn model reads it: the Parquet lake of
+bills and usage by month, and the subscriptions snapshot the nightly run exports.
+
+The simulator's files go straight into the lake's hive layout and the snapshot schema
+(the database import is tested elsewhere); interaction counts and arrears are left at zero
+because the model does not read them (``analytics.churn_dataset.SNAPSHOT_ONLY``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from telcrm.analytics import schemas
+from telcrm.simulate.generator import SimulationConfig, simulate
+
+SUBSCRIBERS, MONTHS, SEED, END_MONTH = 4_000, 24, 11, "2026-10"
+
+
+def lay_out(source: Path, root: Path) -> tuple[Path, Path]:
+    """Lake and snapshot directories under ``root`` from the simulator's ``source``."""
+    lake, snapshot = root / "lake", root / "snapshot"
+    for kind in schemas.LAKE_KINDS:
+        ds.write_dataset(
+            pq.read_table(source / f"{kind}.parquet"), lake / kind, format="parquet",
+            partitioning=["month"], partitioning_flavor="hive",
+        )
+    write_snapshot(pq.read_table(source / "subscriptions.parquet"), snapshot / "subscribers.parquet")
+    return lake, snapshot
+
+
+def write_snapshot(subscriptions: pa.Table, path: Path) -> Path:
+    n = subscriptions.num_rows
+    columns = {name: subscriptions.column(name) for name in subscriptions.column_names}
+    columns["status_reason"] = pc.fill_null(columns["status_reason"], "")
+    zeros = pa.array([0] * n, pa.int32())
+    extra = {
+        "arrears": pa.array([0] * n, pa.decimal128(12, 2)),
+        **{name: zeros for name in ("complaints_3m", "complaints_resolved_3m", "termination_requests_3m",
+                                    "care_contacts_3m")},
+    }
+    schema = schemas.SUBSCRIBERS.to_pyarrow()
+    table = pa.table({name: (columns | extra)[name] for name in schema.names}).cast(schema)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+    return path
+
+
+def simulated_operator(out: Path, *, subscribers: int = SUBSCRIBERS, months: int = MONTHS,
+                       seed: int = SEED) -> tuple[Path, Path]:
+    source = out / "files"
+    simulate(SimulationConfig(subscribers=subscribers, months=months, seed=seed, out=source,
+                              end_month=END_MONTH), progress=False)
+    return lay_out(source, out)
