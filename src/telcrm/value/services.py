@@ -1,0 +1,66 @@
+"""Value queries over the nightly run's results: loss equivalence between two groups of
+customers (domain.md section 2: one big customer lost takes about 79 commercial or 338
+residential customers to replace in revenue), for the manager's dashboard.
+
+A group is a value segment of individual customers' lines (``vip``, ``growth``, ``mass``),
+an enterprise grade (``1A`` to ``5A``), or every individual (``individual``) or every
+enterprise (``enterprise``). A customer counts once in a group however many of its lines
+fall in it, so the means are per customer, as in the source's figures. Only customers the
+actor may see count (``customers.policy.visible_customers``).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django.contrib.auth.models import User
+from django.db.models import Count, QuerySet, Sum
+
+from telcrm.core.errors import ValidationFailed
+from telcrm.customers.models import CustomerKind
+from telcrm.customers.policy import visible_customers
+from telcrm.stats.loss import GroupTotals, LossEquivalence
+from telcrm.stats.loss import loss_equivalence as equivalence
+from telcrm.value.models import EnterpriseValue, Grade, LineValue, Segment
+
+INDIVIDUAL, ENTERPRISE = "individual", "enterprise"
+GROUPS = (*Segment.values, *Grade.values, INDIVIDUAL, ENTERPRISE)
+
+
+def _month_range(month: dt.date) -> tuple[dt.date, dt.date]:
+    """The nightly run's rows of ``month``, whichever day of it they are dated."""
+    last = calendar.monthrange(month.year, month.month)[1]
+    return month.replace(day=1), month.replace(day=last)
+
+
+def _rows(actor: User, group: str, month: dt.date) -> QuerySet:
+    visible = visible_customers(actor).values("pk")
+    in_month = {"month__range": _month_range(month), "customer__in": visible}
+    if group in Grade.values or group == ENTERPRISE:
+        rows = EnterpriseValue.objects.filter(**in_month)
+        return rows if group == ENTERPRISE else rows.filter(grade=group)
+    rows = LineValue.objects.filter(customer__kind=CustomerKind.INDIVIDUAL, **in_month)
+    return rows if group == INDIVIDUAL else rows.filter(segment=group)
+
+
+def group_totals(actor: User, *, month: dt.date, group: str) -> GroupTotals:
+    """Customers of ``group`` in ``month`` that ``actor`` may see, with their summed monthly
+    revenue and margin."""
+    if group not in GROUPS:
+        raise ValidationFailed(f"group: {group!r} is not one of {', '.join(GROUPS)}")
+    totals = _rows(actor, group, month).aggregate(
+        customers=Count("customer", distinct=True), revenue=Sum("revenue"), margin=Sum("margin")
+    )
+    return GroupTotals(
+        name=group,
+        customers=totals["customers"],
+        revenue=float(totals["revenue"] or 0),
+        margin=float(totals["margin"] or 0),
+    )
+
+
+def loss_equivalence(actor: User, *, month: dt.date, a: str, b: str) -> LossEquivalence:
+    """How many customers of group ``a`` replace the monthly revenue and margin of one
+    customer of group ``b`` in ``month`` (e.g. ``a="mass"``, ``b="1A"``)."""
+    return equivalence(group_totals(actor, month=month, group=a), group_totals(actor, month=month, group=b))
