@@ -10,7 +10,9 @@ from ninja import NinjaAPI
 
 from telcrm.api.auth import API_AUTH
 from telcrm.api.errors import install_handlers
+from telcrm.churn.api import router as churn_router
 from telcrm.customers.api import router as customer_router
+from telcrm.value.api import router as value_router
 
 DESCRIPTION = """
 The telcrm API, shaped after TM Forum Open APIs.
@@ -28,6 +30,11 @@ has no reveal.
 `{"code", "reason", "message", "status", "@type": "Error"}`; `reason` names the field and
 the rule that failed.
 
+**Scores.** `valueManagement/v1/enterpriseValue` (grades, stars, value per month),
+`churnManagement/v1/lineScore` (each line's value and churn risk with reasons) and
+`churnManagement/v1/churnWarning` (the caller's warnings inbox), read only, from the
+nightly analytics.
+
 **Paging.** `offset` and `limit` (at most 1000); `X-Total-Count` and `X-Result-Count`
 headers. `fields=name,status` returns only those attributes (plus `id`, `href`, `@type`).
 """
@@ -38,3 +45,6 @@ api = NinjaAPI(
 )
 install_handlers(api)
 api.add_router("customerManagement/v5", customer_router)
+# No TM Forum API covers value or churn scores: these follow the same conventions.
+api.add_router("valueManagement/v1", value_router)
+api.add_router("churnManagement/v1", churn_router)
