@@ -246,7 +246,8 @@ def _group_members(tree: ibis.Table, depth: int) -> ibis.Table:
     level = edges.select(group=edges.parent_no, member=edges.customer_no)
     pairs = level
     for _ in range(depth - 1):
-        level = level.join(edges, level.member == edges.parent_no).select(group=level.group, member=edges.customer_no)
+        below = edges.view()
+        level = level.join(below, level.member == below.parent_no).select(group=level.group, member=below.customer_no)
         pairs = pairs.union(level)
     return pairs.filter(pairs.group != pairs.member).distinct()
 

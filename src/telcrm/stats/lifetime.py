@@ -60,11 +60,12 @@ def group_fits(counts: pd.DataFrame, *, min_lines: int, min_periods: int, cohort
     """One (alpha, beta) per payment type, cohort and brand; a group too small for its own fit
     borrows its brand's (all cohorts pooled), and a brand too small its payment type's
     (all brands pooled, also listed under brand ``ALL_BRANDS``). ``fit_level`` says which.
-    A payment type whose whole table cannot be fitted is left out: its lines get no
-    lifetime rather than an invented one."""
+    The payment type's fit is the last resort, so it only needs to be identified (two
+    periods, someone lost and someone kept); one whose whole table cannot be fitted is
+    left out: its lines get no lifetime rather than an invented one."""
     rows = []
     for payment_type, table in counts.groupby("payment_type", sort=True):
-        overall = _fit(table, min_lines=min_lines, min_periods=min_periods)
+        overall = _fit(table, min_lines=1, min_periods=2)
         if overall is None:
             continue
         rows.append((payment_type, ALL_BRANDS, None, *overall, "payment_type"))
