@@ -103,7 +103,9 @@ def warning_detail(request: AuthedRequest, warning_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    inbox.assign_follow_up(request.user, warning=warning, **form.cleaned_data)
+                    data = form.cleaned_data
+                    inbox.assign_follow_up(request.user, warning=warning, action=data["action"],
+                                           assignee=data["assigned_to"], due_on=data["due_on"], note=data["note"])
             except TelcrmError as exc:
                 field, _sep, rule = exc.message.partition(": ")
                 form.add_error(field if field in form.fields else None, mask_text(rule or exc.message))

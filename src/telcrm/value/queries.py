@@ -1,5 +1,5 @@
 """Read side of the value screens: a customer's tier and value panel on the 360 page and
-the manager's figures (tier pyramid, value by segment, loss equivalence).
+the manager's figures (tier pyramid, value by segment).
 
 Value is shown as the sources define it (domain.md section 2): current value, direct
 (revenue and margin) beside additional (what the customer brings through its other lines
@@ -219,50 +219,8 @@ def value_chart(pyramid: Pyramid) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class LossEquivalence:
-    """How many customers of segment ``b`` replace one customer of segment ``a`` (Telecom's
-    figure: one big customer takes 79 commercial or 338 residential ones, domain.md 2)."""
-
-    month: dt.date
-    a: str
-    b: str
-    revenue_a: Decimal
-    revenue_b: Decimal
-    margin_a: Decimal
-    margin_b: Decimal
-    by_revenue: float | None
-    by_margin: float | None
-
-
-def _per_customer(month: dt.date, tier: str) -> tuple[Decimal, Decimal]:
-    """Mean monthly revenue and margin per customer of a grade (enterprises) or a segment
-    (individual lines, summed per customer first: a customer, not a line, is what is lost)."""
-    if tier in Grade.values:
-        agg = EnterpriseValue.objects.filter(month=month, grade=tier).aggregate(
-            n=Count("id"), revenue=Sum("revenue"), margin=Sum("margin"))
-    else:
-        agg = LineValue.objects.filter(month=month, segment=tier).aggregate(
-            n=Count("customer_id", distinct=True), revenue=Sum("revenue"), margin=Sum("margin"))
-    if not agg["n"]:
-        return _ZERO, _ZERO
-    return (agg["revenue"] or _ZERO) / agg["n"], (agg["margin"] or _ZERO) / agg["n"]
-
-
-def loss_equivalence(*, month: dt.date, a: str, b: str) -> LossEquivalence:
-    """Ratios of the mean revenue and margin per customer of ``a`` to those of ``b``, from
-    the month's stored values; a ratio is None when ``b`` has no value to divide by."""
-    revenue_a, margin_a = _per_customer(month, a)
-    revenue_b, margin_b = _per_customer(month, b)
-    return LossEquivalence(
-        month=month, a=a, b=b, revenue_a=revenue_a, revenue_b=revenue_b, margin_a=margin_a, margin_b=margin_b,
-        by_revenue=float(revenue_a / revenue_b) if revenue_b > 0 else None,
-        by_margin=float(margin_a / margin_b) if margin_b > 0 else None,
-    )
-
-
 def tier_choices() -> list[tuple[str, str]]:
-    """Segments and grades for the loss-equivalence picker."""
+    """Segments and grades for the loss-equivalence picker (``services.loss_equivalence``)."""
     return [*((s, str(label)) for s, label in Segment.choices), *((g, str(g)) for g in Grade.values)]
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from telcrm.churn import queries as churn_queries
 from telcrm.nightly.models import NightlyRun
+from telcrm.stats.loss import LossEquivalence
 from telcrm.value import queries as value_queries
+from telcrm.value.services import loss_equivalence
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Dashboard:
     quality: list[churn_queries.QualityPoint]
     quality_chart: dict
     handled: churn_queries.Handled
-    loss: value_queries.LossEquivalence | None
+    loss: LossEquivalence | None
     last_run: NightlyRun | None
     last_done: NightlyRun | None
 
@@ -45,8 +47,10 @@ def last_runs() -> tuple[NightlyRun | None, NightlyRun | None]:
     return NightlyRun.objects.first(), NightlyRun.objects.filter(status="done").first()
 
 
-def manager_dashboard(user: AbstractBaseUser, *, month: dt.date | None = None, a: str = "1A",
-                      b: str = "mass") -> Dashboard:
+def manager_dashboard(user: User, *, month: dt.date | None = None, lost: str = "1A",
+                      replacing: str = "mass") -> Dashboard:
+    """Everything the dashboard shows for ``month`` (default: the newest with values);
+    the loss equivalence says how many ``replacing`` customers make up one ``lost`` one."""
     pyramid = value_queries.tier_pyramid(month=month)
     points = churn_queries.model_quality()
     last_run, last_done = last_runs()
@@ -55,6 +59,6 @@ def manager_dashboard(user: AbstractBaseUser, *, month: dt.date | None = None, a
         risk_chart=churn_queries.risk_histogram(month=month), quality=points,
         quality_chart=churn_queries.quality_chart(points),
         handled=churn_queries.warnings_handled(user, month=month),
-        loss=value_queries.loss_equivalence(month=pyramid.month, a=a, b=b) if pyramid.month else None,
+        loss=loss_equivalence(user, month=pyramid.month, a=replacing, b=lost) if pyramid.month else None,
         last_run=last_run, last_done=last_done,
     )

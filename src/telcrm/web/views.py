@@ -85,11 +85,12 @@ def home(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def dashboard_page(request: AuthedRequest) -> HttpResponse:
     """The manager's dashboard of tiers, value, risk, model quality and warnings handled;
-    ``a`` and ``b`` pick the two segments or grades of the loss equivalence."""
+    ``lost`` and ``replacing`` pick the two segments or grades of the loss equivalence."""
     choices = tier_choices()
     codes = {code for code, _label in choices}
-    a, b = request.GET.get("a", "1A"), request.GET.get("b", "mass")
-    board = manager_dashboard(request.user, a=a if a in codes else "1A", b=b if b in codes else "mass")
+    lost, replacing = request.GET.get("lost", "1A"), request.GET.get("replacing", "mass")
+    board = manager_dashboard(request.user, lost=lost if lost in codes else "1A",
+                              replacing=replacing if replacing in codes else "mass")
     return render(request, "web/dashboard.html", {"nav": "dashboard", "board": board, "tiers": choices})
 
 
