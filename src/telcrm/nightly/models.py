@@ -26,6 +26,9 @@ class NightlyRun(models.Model):
     counts = models.JSONField(_("counts"), default=dict)
     stage_seconds = models.JSONField(_("seconds per stage"), default=dict)
     error = models.TextField(_("error"), blank=True)
+    # What the lake held (``services.lake_digest``): a month run again on the same data,
+    # rules and model can be skipped (the demo's second start).
+    data_digest = models.CharField(_("data digest"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("nightly run")
