@@ -78,7 +78,7 @@ class TestRoleGroups:
         for role, perms in ROLE_PERMISSIONS.items():
             u = f.user(role)
             granted = {p for p in u.get_all_permissions() if p.split(".")[0] in
-                       ("core", "customers", "billing")}
+                       ("core", "customers", "billing", "value", "churn", "nightly")}
             assert granted == set(perms), role
 
     def test_only_auditor_and_administrator_read_the_audit_log(self):
