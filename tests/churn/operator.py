@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from telcrm.analytics import schemas
+from telcrm.analytics.months import shift_month
 from telcrm.simulate.generator import SimulationConfig, simulate
 
 SUBSCRIBERS, MONTHS, SEED, END_MONTH = 4_000, 24, 11, "2026-10"
@@ -56,3 +59,18 @@ def simulated_operator(out: Path, *, subscribers: int = SUBSCRIBERS, months: int
     simulate(SimulationConfig(subscribers=subscribers, months=months, seed=seed, out=source,
                               end_month=END_MONTH), progress=False)
     return lay_out(source, out)
+
+
+def truth_probability(source: Path, frame: pd.DataFrame, horizon: int) -> np.ndarray:
+    """The simulator's own probability that each row's line closes within its label
+    window, 1 - prod(1 - hazard) over the window's months, from ``truth/churn.parquet``
+    (the hazards it drew closures from). It knows each line's unobservable frailty and
+    the window's future, so no model can be expected to rank better."""
+    truth = pq.read_table(source / "truth" / "churn.parquet", columns=["msisdn", "month", "hazard"]).to_pandas()
+    survive = []
+    for as_of, rows in frame.groupby("as_of", sort=False):
+        window = [shift_month(str(as_of), k) for k in range(1, horizon + 1)]
+        h = truth[truth.month.isin(window)]
+        stay = np.exp(np.log1p(-h.hazard).groupby(h.msisdn).sum())
+        survive.append(rows.msisdn.map(stay).fillna(1.0).set_axis(rows.index))
+    return 1.0 - pd.concat(survive).loc[frame.index].to_numpy()
