@@ -8,6 +8,8 @@ Every variable has a documented default so a fresh clone runs with none set:
 - ``TELCRM_SECRET_KEY``: Django's secret key (a development key by default).
 - ``TELCRM_DEBUG``: ``1`` for Django's debug pages.
 - ``TELCRM_ALLOWED_HOSTS``: comma-separated host names (default loopback only).
+- ``TELCRM_SPARK_MASTER``: the Spark master URL the nightly run uses with ``--engine spark``
+  (e.g. ``spark://host:7077``); empty by default, meaning ``local[N]`` on this machine.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ LAKE_DIR = Path(os.environ.get("TELCRM_LAKE_DIR", str(DATA_DIR / "lake"))).resol
 SECRET_KEY = os.environ.get("TELCRM_SECRET_KEY", "telcrm-development-key-not-for-production")
 DEBUG = os.environ.get("TELCRM_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("TELCRM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+SPARK_MASTER = os.environ.get("TELCRM_SPARK_MASTER", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

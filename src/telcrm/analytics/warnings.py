@@ -54,12 +54,19 @@ class WarningRules(VersionedRules):
             raise ValueError("contract end horizon must not be negative")
 
 
+def _rounded(value: ibis.NumericValue, digits: int) -> ibis.NumericValue:
+    """Rounded half up in decimal, after fixing six places: engines round a double
+    differently (DuckDB scales it, Spark takes its exact binary value), so a mean of money
+    that is exactly 49.965 in decimal printed 49.97 on one and 49.96 on the other."""
+    return value.cast("decimal(38, 6)").round(digits)
+
+
 def _money(value: ibis.NumericValue) -> ibis.StringValue:
-    return value.round(2).cast("decimal(12, 2)").cast("string")
+    return _rounded(value, 2).cast("decimal(12, 2)").cast("string")
 
 
 def _whole(value: ibis.NumericValue) -> ibis.StringValue:
-    return value.round(0).cast("int64").cast("string")
+    return _rounded(value, 0).cast("int64").cast("string")
 
 
 def _percent(value: ibis.NumericValue) -> ibis.StringValue:
