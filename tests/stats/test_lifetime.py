@@ -9,6 +9,7 @@ import pytest
 
 from telcrm.stats.lifetime import ALL_BRANDS, derl_lookup, group_fits, log_survival, residual_months
 from telcrm.stats.sbg import (
+    PARAMETER_BOUNDS,
     ShiftedBetaGeometricFitter,
     derl,
     hyp2f1_unit_a,
@@ -50,6 +51,24 @@ class TestLifeTableFit:
         # sBG(0.5, 2.5) are fitted exactly by the model that generated them.
         fit = ShiftedBetaGeometricFitter().fit_life_table(*expected_table(0.5, 2.5, range(6, 12), 10_000))
         assert (fit.alpha_, fit.beta_) == pytest.approx((0.5, 2.5), rel=1e-4)
+
+    def test_customers_all_alike_stop_at_the_bounds_with_finite_lifetimes(self):
+        # Every customer renews with 0.8: no heterogeneity, the likelihood rises without
+        # end towards alpha, beta -> infinity at alpha / (alpha + beta) = 0.2.
+        t = np.arange(3, 9)
+        n = np.full(len(t), 10_000.0)
+        fit = ShiftedBetaGeometricFitter().fit_life_table(t, n, 0.2 * n)
+        assert fit.alpha_ / (fit.alpha_ + fit.beta_) == pytest.approx(0.2, rel=1e-3)
+        assert max(fit.alpha_, fit.beta_) <= PARAMETER_BOUNDS[1]
+        values = residual_months(fit.alpha_, fit.beta_, np.array([40]), period_months=12, annual_discount=0.1,
+                                 horizon_months=12)
+        # Geometric by hand: 41 months completed, so 6 more months of the fourth year are
+        # sure; its last month (a leaver's closing month) and each later year's months
+        # come with 0.8 ** i, discounted monthly.
+        delta, k = 1.1 ** (-1 / 12), np.arange(1, 3001)
+        direct = np.sum(0.8 ** ((41 + k) // 12 - 3) * delta**k)
+        assert values["expected_lifetime_months"] == pytest.approx([direct], rel=1e-3)
+        assert values["alive_months"] == pytest.approx([6 + 6 * 0.8], rel=1e-3)
 
     @pytest.mark.parametrize("bad", [
         ([1, 2], [10, 10], [0, 0]),  # nobody lost

@@ -28,7 +28,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from telcrm.stats.sbg import ShiftedBetaGeometricFitter, derl
 
@@ -80,9 +79,14 @@ def group_fits(counts: pd.DataFrame, *, min_lines: int, min_periods: int, cohort
 
 
 def log_survival(alpha: float, beta: float, t: np.ndarray) -> np.ndarray:
-    """log S(t) = log B(alpha, beta + t) - log B(alpha, beta): exact for any t, where
-    one minus a running sum of churn probabilities loses digits in the tail."""
-    return special.betaln(alpha, beta + t) - special.betaln(alpha, beta)
+    """log S(t), the running sum of log r(k) = log(1 - alpha / (alpha + beta + k - 1)):
+    accurate in the tail, where one minus a running sum of churn probabilities loses its
+    digits, and for the huge alpha and beta of a nearly homogeneous fit, where a
+    difference of log-Beta functions does."""
+    t = np.asarray(t, dtype=np.int64)
+    k = np.arange(1, int(t.max(initial=0)) + 1)
+    cumulative = np.concatenate(([0.0], np.cumsum(np.log1p(-alpha / (alpha + beta + k - 1)))))
+    return cumulative[t]
 
 
 def residual_months(

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize
 
 
 def churn_probabilities(alpha: float, beta: float, periods: int) -> np.ndarray:
@@ -90,15 +90,27 @@ def life_table_log_likelihood(
     return float(np.sum((n - d) * log_retained + d * log_lost))
 
 
+PARAMETER_BOUNDS = (1e-4, 1e6)
+"""Where the fit stops: data with no sign of heterogeneity (retention flat or falling with
+tenure) push alpha and beta to infinity at a fixed ratio (every customer alike), and a
+period in which nearly everyone leaves pushes beta to zero; at these bounds the model is
+already indistinguishable from those limits, and every figure stays finite."""
+
+
 def _maximise(negative_ll: Callable[[float, float], float], initial: tuple[float, float]) -> tuple[float, float, float]:
-    """Nelder-Mead on log(alpha), log(beta): both stay positive without bounds."""
+    """Nelder-Mead on log(alpha), log(beta), clipped to ``PARAMETER_BOUNDS``."""
+    low, high = np.log(PARAMETER_BOUNDS)
+
+    def clipped(log_params: np.ndarray) -> float:
+        return negative_ll(*np.exp(np.clip(log_params, low, high)))
+
     result = optimize.minimize(
-        lambda log_params: negative_ll(*np.exp(log_params)), np.log(initial), method="Nelder-Mead",
+        clipped, np.log(initial), method="Nelder-Mead",
         options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 20_000},
     )
     if not result.success:
         raise RuntimeError(f"sBG fit did not converge: {result.message}")
-    alpha, beta = (float(v) for v in np.exp(result.x))
+    alpha, beta = (float(v) for v in np.exp(np.clip(result.x, low, high)))
     return alpha, beta, float(-result.fun)
 
 
@@ -132,7 +144,7 @@ def derl(alpha: float, beta: float, n: int | np.ndarray, discount: float) -> np.
     if discount <= 0:
         raise ValueError("the discount rate must be positive for the sum to converge")
     flat = np.atleast_1d(n_arr)
-    ratio = np.exp(special.betaln(alpha, beta + flat) - special.betaln(alpha, beta + flat - 1))
+    ratio = (beta + flat - 1) / (alpha + beta + flat - 1)  # B(a, b + n) / B(a, b + n - 1)
     value = ratio * hyp2f1_unit_a(beta + flat, alpha + beta + flat, 1.0 / (1.0 + discount))
     return value.reshape(n_arr.shape)
 
