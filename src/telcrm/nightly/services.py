@@ -84,10 +84,17 @@ def resolve_month(lake_dir: Path, as_of: str | None) -> str:
     return as_of
 
 
-def current_run(month: str, *, engine: str, digest: str, rules: dict[str, str], model: str) -> NightlyRun | None:
-    """A finished run of ``month`` on the same data with the same rules and model."""
+def current_run(month: str, *, engine: str, digest: str) -> NightlyRun | None:
+    """A finished run of ``month`` on the same data with today's rules and model, if any.
+    Rules that no longer load match no run: the run that follows records the failure."""
+    try:
+        rules = active_run_rules().versions()
+    except (TypeError, ValueError):
+        return None
+    model = churn_services.active_model()
+    model_version = model.version if model else ""
     for run in NightlyRun.objects.filter(month=first_day(month), status=RunStatus.DONE, engine=engine):
-        if run.data_digest == digest and run.rule_versions == rules and run.model_version == model:
+        if run.data_digest == digest and run.rule_versions == rules and run.model_version == model_version:
             return run
     return None
 
@@ -143,25 +150,21 @@ def run_nightly(
         raise ValidationFailed(f"engine: one of {', '.join(backends.ENGINES)}, not {engine!r}")
     lake_dir = Path(settings.LAKE_DIR)
     month = resolve_month(lake_dir, as_of)
-    rules = active_run_rules()
-    model = churn_services.active_model()
     digest = lake_digest(lake_dir)
-    model_version = model.version if model else ""
-    if skip_current and (done := current_run(month, engine=engine, digest=digest, rules=rules.versions(),
-                                             model=model_version)):
+    if skip_current and (done := current_run(month, engine=engine, digest=digest)):
         return done
-    run = NightlyRun.objects.create(
-        month=first_day(month), engine=engine, rule_versions=rules.versions(), model_version=model_version,
-        data_digest=digest,
-    )
+    run = NightlyRun.objects.create(month=first_day(month), engine=engine, data_digest=digest)
 
     def started(stage: str) -> None:
         run.stage = stage
         run.save(update_fields=["stage"])
 
-    scorer = (lambda frame: churn_services.score_lines(model, frame)) if model else None
     clock = StageClock(out=out, live=progress, on_start=started)
     try:
+        rules, model = active_run_rules(), churn_services.active_model()
+        run.rule_versions, run.model_version = rules.versions(), model.version if model else ""
+        run.save(update_fields=["rule_versions", "model_version"])
+        scorer = (lambda frame: churn_services.score_lines(model, frame)) if model else None
         with clock:
             with clock.stage("snapshot") as counts:
                 snapshot = export_snapshot(snapshot_dir(month), as_of=month)
