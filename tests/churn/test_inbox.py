@@ -188,5 +188,11 @@ class TestPages:
         field = html[html.index('data-field="assigned_to"'):html.index('data-field="due_on"')]
         assert "errorlist" in field and not FollowUp.objects.exists()
 
+    def test_the_account_managers_home_lists_its_costliest_warnings(self, world):
+        html = _client(world["am"]).get("/").content.decode()
+        section = html[html.index('id="warnings"'):]
+        assert f'data-warning="{world["own"].pk}"' in section and "消费下降" in section
+        assert f'data-warning="{world["xh"].pk}"' not in section
+
     def test_other_warnings_are_404(self, world):
         assert _client(world["am"]).get(f"/churn/warnings/{world['xh'].pk}/").status_code == 404

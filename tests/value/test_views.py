@@ -139,6 +139,24 @@ class TestCustomerPanels:
         assert 'data-feature="complaints_3m"' in html
         assert chart(html, "risk-data")["series"][0]["data"] == [20.0, 64.0]
 
+    def test_panels_cost_the_same_few_queries_whatever_the_lines(self, scored_person, django_assert_num_queries):
+        """Session, user, its permissions and its groups', then the panel's own reads: value 4
+        (customer, monthly sums, the month's lines, tier changes), risk 3 (customer,
+        monthly sums, the month's riskiest lines)."""
+        client = signed_in(Role.MANAGER)
+        url = f"/value/customers/{scored_person.customer_no}/panel/"
+        client.get(url)
+        with django_assert_num_queries(8) as before:
+            client.get(url)
+        for _ in range(5):
+            sub = f.subscription(scored_person)
+            s.line_value(sub)
+            s.line_risk(sub)
+        with django_assert_num_queries(len(before.captured_queries)):
+            client.get(url)
+        with django_assert_num_queries(7):
+            client.get(f"/churn/customers/{scored_person.customer_no}/risk/")
+
     def test_panels_outside_the_scope_are_404(self, scored_person):
         agent = signed_in(Role.SERVICE_AGENT, region_code="SH-PD")
         assert agent.get(f"/value/customers/{scored_person.customer_no}/panel/").status_code == 404

@@ -75,6 +75,18 @@ def inbox_warnings(actor: AbstractBaseUser, *, month: dt.date | None = None,
             .order_by("-expected_loss", "-probability", "id"))
 
 
+def top_warnings(actor: AbstractBaseUser, *, count: int = 5) -> list[Warning]:
+    """The newest month's warnings worth most, for a home page; each carries its
+    ``reason_labels``."""
+    months = warning_months(actor)
+    if not months:
+        return []
+    warnings = list(inbox_warnings(actor, month=months[0])[:count])
+    for w in warnings:
+        w.reason_labels = rule_labels(w.rules)  # type: ignore[attr-defined]
+    return warnings
+
+
 def warning_months(actor: AbstractBaseUser) -> list[dt.date]:
     """The months with warnings in the actor's scope, newest first (the month filter)."""
     return list(scoped_warnings(actor).order_by("-month").values_list("month", flat=True).distinct())

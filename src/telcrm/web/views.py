@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from telcrm.churn.inbox import top_warnings
 from telcrm.core.audit import audit_log
 from telcrm.core.errors import PermissionDenied, TelcrmError
 from telcrm.core.masking import mask_text
@@ -49,7 +50,7 @@ def _account_manager_context(request: AuthedRequest) -> dict:
         .annotate(total=Sum("balance")).values_list("customer_id", "total")
     )
     rows = [(c, -arrears[c.pk] if c.pk in arrears else None) for c in page.object_list]
-    return {"page": page, "rows": rows}
+    return {"page": page, "rows": rows, "top_warnings": top_warnings(request.user)}
 
 
 _TEMPLATES = {
