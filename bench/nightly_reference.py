@@ -127,7 +127,7 @@ def reference_usage(lake_dir: Path, as_of: str) -> pd.DataFrame:
 
 
 def reference_attributes(subscribers_path: Path, as_of: str) -> pd.DataFrame:
-    s = pd.read_parquet(subscribers_path)
+    s = pd.read_parquet(subscribers_path, columns=list(schemas.SUBSCRIBERS.names))
     day = pd.Timestamp(month_end(as_of))
     for name in ("activated_on", "contract_end", "status_date"):
         s[name] = pd.to_datetime(s[name])
@@ -195,13 +195,17 @@ def differences(ours: pd.DataFrame, reference: pd.DataFrame) -> dict[str, str]:
     return problems
 
 
-def land_simulation(simulation: Path, lake_dir: Path, subscribers_path: Path) -> None:
-    """Bills and usage into the lake's month partitions; a snapshot from subscriptions."""
+def land_lake(simulation: Path, lake_dir: Path) -> None:
+    """Bills and usage into the lake's month partitions, with the importer's writer."""
     for kind in schemas.LAKE_KINDS:
         writer = LakeWriter(lake_dir, kind, f"simulated-{kind}")
         for batch in pq.ParquetFile(simulation / f"{kind}.parquet").iter_batches(1_000_000):
             writer.write(pa.Table.from_batches([batch]))
         writer.commit()
+
+
+def subscriber_snapshot(simulation: Path, subscribers_path: Path) -> None:
+    """The subscriber snapshot from the simulated subscriptions (no arrears, no contacts)."""
     subs = pq.read_table(simulation / "subscriptions.parquet")
     n = subs.num_rows
     columns = {name: subs.column(name) for name in schemas.SUBSCRIBERS.names if name in subs.column_names}
@@ -209,6 +213,11 @@ def land_simulation(simulation: Path, lake_dir: Path, subscribers_path: Path) ->
     columns.update({name: pa.array(np.zeros(n, np.int32)) for name in COUNTS})
     table = pa.table(columns).select(schemas.SUBSCRIBERS.names).cast(schemas.SUBSCRIBERS.to_pyarrow())
     pq.write_table(table, subscribers_path)
+
+
+def land_simulation(simulation: Path, lake_dir: Path, subscribers_path: Path) -> None:
+    land_lake(simulation, lake_dir)
+    subscriber_snapshot(simulation, subscribers_path)
 
 
 def main(argv: list[str] | None = None) -> int:
