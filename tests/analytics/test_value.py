@@ -176,7 +176,7 @@ class TestSurvivalCounts:
         row = fit[(fit.brand == "gotone") & (fit.tenure_months == 6 * 12 + 11)].iloc[0]  # activated 2010-01
         assert row.cohort == 2010
         assert (row.alpha, row.beta) == pytest.approx((0.704, 1.182), abs=5e-4)
-        assert row.fit_level == "cohort"
+        assert row.fit_level == "payment_type"  # the only cohort and brand: their curve is everyone's
 
     def test_observed_from_after_as_of_is_refused(self):
         with pytest.raises(ValueError):

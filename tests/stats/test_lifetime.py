@@ -83,10 +83,14 @@ class TestLifeTableFit:
 
 class TestGroupFits:
     COUNTS = counts_frame({
+        # Three gotone cohorts on one curve, seen at different tenures.
         ("postpaid", 2015, "gotone"): (0.6, 3.0, list(range(8, 12)), 5_000),
-        ("postpaid", 2018, "gotone"): (1.5, 2.0, list(range(5, 9)), 5_000),
-        ("postpaid", 2019, "gotone"): (1.5, 2.0, [5, 6], 5_000),  # too few periods: brand's fit
-        ("postpaid", 2019, "mzone"): (1.0, 1.0, [1, 2, 3], 100),  # too few lines: everyone's fit
+        ("postpaid", 2016, "gotone"): (0.6, 3.0, list(range(5, 9)), 5_000),
+        ("postpaid", 2019, "gotone"): (0.6, 3.0, [5, 6], 5_000),  # too few periods anyway
+        # Two mzone cohorts on different curves.
+        ("postpaid", 2017, "mzone"): (1.5, 2.0, list(range(5, 9)), 5_000),
+        ("postpaid", 2018, "mzone"): (0.6, 3.0, list(range(5, 9)), 5_000),
+        ("postpaid", 2019, "easyown"): (1.0, 1.0, [1, 2, 3], 100),  # too few lines: everyone's fit
     })
 
     def fits(self) -> pd.DataFrame:
@@ -94,24 +98,42 @@ class TestGroupFits:
             ["payment_type", "brand", "cohort"], drop=False
         )
 
-    def test_each_cohort_with_enough_lines_recovers_its_own_parameters(self):
+    def test_cohorts_whose_curves_differ_recover_their_own_parameters(self):
         fits = self.fits()
-        assert fits.loc[("postpaid", "gotone", 2015), ["alpha", "beta"]].tolist() == pytest.approx([0.6, 3.0], rel=1e-4)
-        assert fits.loc[("postpaid", "gotone", 2018), ["alpha", "beta"]].tolist() == pytest.approx([1.5, 2.0], rel=1e-4)
-        assert fits.loc[("postpaid", "gotone", 2018), "fit_level"] == "cohort"
+        for cohort, params in [(2017, [1.5, 2.0]), (2018, [0.6, 3.0])]:
+            row = fits.loc[("postpaid", "mzone", cohort)]
+            assert row.fit_level == "cohort"
+            assert [row.alpha, row.beta] == pytest.approx(params, rel=1e-4)
 
-    def test_small_groups_borrow_their_brands_then_everyones_fit(self):
+    def test_cohorts_that_follow_their_brands_curve_borrow_it(self):
+        # Each gotone cohort alone is fitted as well by the brand's curve, so none gets a
+        # (noisier) curve of its own; the brand's is the one that generated them.
         fits = self.fits()
-        gotone = fits.loc[("postpaid", "gotone", 2019)]
-        assert gotone.fit_level == "brand"
-        brand_only = self.COUNTS[self.COUNTS.brand == "gotone"].groupby("period")[["at_risk", "churned"]].sum()
-        fit = ShiftedBetaGeometricFitter().fit_life_table(brand_only.index, brand_only.at_risk, brand_only.churned)
-        assert (gotone.alpha, gotone.beta) == pytest.approx((fit.alpha_, fit.beta_), rel=1e-6)
-        mzone = fits.loc[("postpaid", "mzone", 2019)]
+        gotone = fits[fits.brand == "gotone"]
+        assert set(gotone.fit_level) == {"brand"}
+        assert gotone[["alpha", "beta"]].values == pytest.approx(np.array([[0.6, 3.0]] * len(gotone)), rel=1e-4)
+        assert fits.loc[("postpaid", "mzone", 2020)].fit_level == "brand"  # no lines at all yet
+
+    def test_a_brand_too_small_borrows_everyones_fit(self):
+        fits = self.fits()
+        easyown = fits.loc[("postpaid", "easyown", 2019)]
         pooled = fits[fits.brand == ALL_BRANDS].iloc[0]
-        assert mzone.fit_level == "payment_type"
-        assert (mzone.alpha, mzone.beta) == (pooled.alpha, pooled.beta)
-        assert fits.loc[("postpaid", "gotone", 2020)].fit_level == "brand"  # no lines at all yet
+        assert easyown.fit_level == "payment_type"
+        assert (easyown.alpha, easyown.beta) == (pooled.alpha, pooled.beta)
+        table = self.COUNTS.groupby("period")[["at_risk", "churned"]].sum()
+        fit = ShiftedBetaGeometricFitter().fit_life_table(table.index, table.at_risk, table.churned)
+        assert (pooled.alpha, pooled.beta) == pytest.approx((fit.alpha_, fit.beta_), rel=1e-6)
+
+    def test_a_curve_the_model_cannot_draw_falls_back(self):
+        # Retention jumping from 0.80 to 0.95 within a brand drives beta to its lower
+        # bound: that brand's lines take the payment type's curve instead.
+        counts = counts_frame({
+            ("postpaid", 2015, "gotone"): (0.6, 3.0, list(range(8, 12)), 5_000),
+            ("postpaid", 2018, "gotone"): (1.5, 2.0, list(range(5, 9)), 5_000),
+            ("postpaid", 2012, "easyown"): (3.0, 0.5, list(range(5, 12)), 5_000),
+        })
+        fits = group_fits(counts, min_lines=1_000, min_periods=3, cohorts=range(2015, 2019))
+        assert fits[(fits.brand == "gotone") & (fits.cohort == 2016)].fit_level.item() == "payment_type"
 
     def test_a_payment_type_nobody_left_gets_no_fit(self):
         still = pd.DataFrame([{"payment_type": "prepaid", "cohort": 2020, "brand": "easyown", "period": p,

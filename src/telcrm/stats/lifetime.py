@@ -29,7 +29,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from telcrm.stats.sbg import ShiftedBetaGeometricFitter, derl
+from telcrm.stats.sbg import PARAMETER_BOUNDS, ShiftedBetaGeometricFitter, derl, life_table_log_likelihood
 
 COUNT_COLUMNS = ("payment_type", "cohort", "brand", "period", "at_risk", "churned")
 ALL_BRANDS = "*"
@@ -37,14 +37,30 @@ ALL_BRANDS = "*"
 line whose brand has no fit of its own."""
 
 
-def _fit(table: pd.DataFrame, *, min_lines: int, min_periods: int) -> tuple[float, float] | None:
+SEPARATE_FIT_LR = 5.99
+"""A group gets its own curve only when its data reject the pooled one: twice the gain in
+log-likelihood from two free parameters must pass the chi-squared(2) 5% point. A cohort
+first seen in mid-life shows a short stretch of its retention curve, on which many
+(alpha, beta) pairs fit about equally; without this test those cohorts would get erratic
+curves of their own where the brand's describes them as well."""
+
+
+def _by_period(table: pd.DataFrame) -> pd.DataFrame:
+    by_period = table.groupby("period", as_index=False)[["at_risk", "churned"]].sum()
+    return by_period[by_period.at_risk > 0]
+
+
+def _fit(
+    table: pd.DataFrame, *, min_lines: int, min_periods: int, pooled: tuple[float, float] | None = None
+) -> tuple[float, float] | None:
     """(alpha, beta) for the life table rows in ``table``, or None when they are too few to
     estimate two parameters reliably: fewer than ``min_lines`` line-periods at risk, fewer
     than ``min_periods`` distinct periods (one period's retention says nothing about how it
     changes with tenure, which is what separates alpha from beta), nobody lost or nobody
-    kept, or an optimiser that does not converge."""
-    by_period = table.groupby("period", as_index=False)[["at_risk", "churned"]].sum()
-    by_period = by_period[by_period.at_risk > 0]
+    kept, an optimiser that does not converge, or (given the ``pooled`` fit the group
+    would otherwise borrow) a fit stuck at a parameter bound or a likelihood-ratio gain
+    below ``SEPARATE_FIT_LR``."""
+    by_period = _by_period(table)
     lost, entered = by_period.churned.sum(), by_period.at_risk.sum()
     if entered < min_lines or len(by_period) < min_periods or lost == 0 or lost == entered:
         return None
@@ -52,16 +68,24 @@ def _fit(table: pd.DataFrame, *, min_lines: int, min_periods: int) -> tuple[floa
         fit = ShiftedBetaGeometricFitter().fit_life_table(by_period.period, by_period.at_risk, by_period.churned)
     except RuntimeError:
         return None
+    if pooled is not None:
+        low, high = PARAMETER_BOUNDS
+        if not all(low * 1.001 < v < high / 1.001 for v in (fit.alpha_, fit.beta_)):
+            return None  # a curve the sBG cannot draw (e.g. churn rising with tenure)
+        borrowed = life_table_log_likelihood(*pooled, by_period.period, by_period.at_risk, by_period.churned)
+        if 2 * (fit.log_likelihood_ - borrowed) < SEPARATE_FIT_LR:
+            return None
     return fit.alpha_, fit.beta_
 
 
 def group_fits(counts: pd.DataFrame, *, min_lines: int, min_periods: int, cohorts: range) -> pd.DataFrame:
-    """One (alpha, beta) per payment type, cohort and brand; a group too small for its own fit
-    borrows its brand's (all cohorts pooled), and a brand too small its payment type's
-    (all brands pooled, also listed under brand ``ALL_BRANDS``). ``fit_level`` says which.
-    The payment type's fit is the last resort, so it only needs to be identified (two
-    periods, someone lost and someone kept); one whose whole table cannot be fitted is
-    left out: its lines get no lifetime rather than an invented one."""
+    """One (alpha, beta) per payment type, cohort and brand; a group too small for its own fit,
+    or one whose data do not reject the pooled curve, borrows its brand's (all cohorts
+    pooled), and a brand its payment type's (all brands pooled, also listed under brand
+    ``ALL_BRANDS``). ``fit_level`` says which. The payment type's fit is the last resort,
+    so it only needs to be identified (two periods, someone lost and someone kept); one
+    whose whole table cannot be fitted is left out: its lines get no lifetime rather than
+    an invented one."""
     rows = []
     for payment_type, table in counts.groupby("payment_type", sort=True):
         overall = _fit(table, min_lines=1, min_periods=2)
@@ -69,10 +93,13 @@ def group_fits(counts: pd.DataFrame, *, min_lines: int, min_periods: int, cohort
             continue
         rows.append((payment_type, ALL_BRANDS, None, *overall, "payment_type"))
         for brand, brand_table in table.groupby("brand", sort=True):
-            brand_fit = _fit(brand_table, min_lines=min_lines, min_periods=min_periods)
+            brand_fit = _fit(brand_table, min_lines=min_lines, min_periods=min_periods, pooled=overall)
             pooled = (brand_fit, "brand") if brand_fit is not None else (overall, "payment_type")
             for cohort in cohorts:
-                own = _fit(brand_table[brand_table.cohort == cohort], min_lines=min_lines, min_periods=min_periods)
+                own = _fit(
+                    brand_table[brand_table.cohort == cohort], min_lines=min_lines, min_periods=min_periods,
+                    pooled=pooled[0],
+                )
                 params, level = (own, "cohort") if own is not None else pooled
                 rows.append((payment_type, brand, cohort, *params, level))
     return pd.DataFrame(rows, columns=["payment_type", "brand", "cohort", "alpha", "beta", "fit_level"])
