@@ -209,6 +209,13 @@ class TestDashboard:
         html = signed_in(Role.MANAGER).get("/dashboard/", {"lost": "1A", "replacing": "growth"}).content.decode()
         assert 'data-figure="by-revenue">—<' in html
 
+    def test_by_default_the_highest_grade_with_customers_is_the_big_customer(self):
+        """No 1A customer this month: one 3A customer (revenue 12,000) against mass (60)."""
+        s.enterprise_value(f.customer(kind=CustomerKind.ENTERPRISE), grade="3A", revenue="12000", margin="6000")
+        s.line_value(f.subscription(f.customer()), revenue="60", margin="30")
+        html = signed_in(Role.MANAGER).get("/dashboard/").content.decode()
+        assert '<option value="3A" selected>' in html and 'data-figure="by-revenue">200.0<' in html
+
     def test_the_dashboard_page(self, scored):
         html = signed_in(Role.MANAGER).get("/dashboard/").content.decode()
         assert 'data-figure="by-revenue">5000.0<' in html and 'data-figure="by-margin">4000.0<' in html

@@ -86,6 +86,11 @@ def _row(risk: LineRisk) -> LineRiskRow:
     )
 
 
+def _percent(probability: float | None) -> float | None:
+    """A month without model scores (warning rules only) is a gap in the chart, not 0%."""
+    return None if probability is None else round(100 * probability, 1)
+
+
 def risk_panel(user: AbstractBaseUser, customer_no: str) -> RiskPanel:
     """The customer's riskiest lines of its newest scored month and its monthly history,
     in three indexed queries (``NotFound`` outside the user's scope)."""
@@ -106,8 +111,8 @@ def risk_panel(user: AbstractBaseUser, customer_no: str) -> RiskPanel:
         "type": "line", "yTitle": _("churn probability, percent"),
         "labels": [f"{h.month:%Y-%m}" for h in history],
         "series": [
-            {"label": _("Highest line"), "data": [round(100 * (h.max_probability or 0), 1) for h in history]},
-            {"label": _("Mean of lines"), "data": [round(100 * (h.mean_probability or 0), 1) for h in history]},
+            {"label": _("Highest line"), "data": [_percent(h.max_probability) for h in history]},
+            {"label": _("Mean of lines"), "data": [_percent(h.mean_probability) for h in history]},
         ],
     }
     if panel.month is not None:

@@ -47,11 +47,14 @@ def last_runs() -> tuple[NightlyRun | None, NightlyRun | None]:
     return NightlyRun.objects.first(), NightlyRun.objects.filter(status="done").first()
 
 
-def manager_dashboard(user: User, *, month: dt.date | None = None, lost: str = "1A",
+def manager_dashboard(user: User, *, month: dt.date | None = None, lost: str | None = None,
                       replacing: str = "mass") -> Dashboard:
     """Everything the dashboard shows for ``month`` (default: the newest with values);
-    the loss equivalence says how many ``replacing`` customers make up one ``lost`` one."""
+    the loss equivalence says how many ``replacing`` customers make up one ``lost`` one
+    (by default one of the highest grade that has customers, as the source's "big
+    customer")."""
     pyramid = value_queries.tier_pyramid(month=month)
+    lost = lost or next((g.tier for g in pyramid.grades if g.count), "1A")
     points = churn_queries.model_quality()
     last_run, last_done = last_runs()
     return Dashboard(

@@ -89,8 +89,8 @@ def dashboard_page(request: AuthedRequest) -> HttpResponse:
     ``lost`` and ``replacing`` pick the two segments or grades of the loss equivalence."""
     choices = tier_choices()
     codes = {code for code, _label in choices}
-    lost, replacing = request.GET.get("lost", "1A"), request.GET.get("replacing", "mass")
-    board = manager_dashboard(request.user, lost=lost if lost in codes else "1A",
+    lost, replacing = request.GET.get("lost", ""), request.GET.get("replacing", "mass")
+    board = manager_dashboard(request.user, lost=lost if lost in codes else None,
                               replacing=replacing if replacing in codes else "mass")
     return render(request, "web/dashboard.html", {"nav": "dashboard", "board": board, "tiers": choices})
 
