@@ -84,15 +84,16 @@ def resolve_month(lake_dir: Path, as_of: str | None) -> str:
     return as_of
 
 
-def current_run(month: str, *, engine: str, digest: str) -> NightlyRun | None:
-    """A finished run of ``month`` on the same data with today's rules and model, if any.
-    Rules that no longer load match no run: the run that follows records the failure."""
+def current_run(month: str, *, engine: str = "duckdb") -> NightlyRun | None:
+    """A finished run of ``month`` on the lake as it is, with today's rules and model, if
+    any. Rules that no longer load match no run: the run that follows records the failure."""
     try:
         rules = active_run_rules().versions()
     except (TypeError, ValueError):
         return None
     model = churn_services.active_model()
     model_version = model.version if model else ""
+    digest = lake_digest(Path(settings.LAKE_DIR))
     for run in NightlyRun.objects.filter(month=first_day(month), status=RunStatus.DONE, engine=engine):
         if run.data_digest == digest and run.rule_versions == rules and run.model_version == model_version:
             return run
@@ -140,20 +141,15 @@ def run_nightly(
     threads: int | None = None,
     out: IO[str] | None = None,
     progress: bool = True,
-    skip_current: bool = False,
 ) -> NightlyRun:
     """Run the nightly analytics for ``as_of`` (default: the lake's newest month) and write
-    its results. With ``skip_current``, a month already done on the same data, rules and
-    model is not run again (its run is returned). A failure marks the run failed with its
-    error, leaves the previous results, and is raised again."""
+    its results. A failure marks the run failed with its error, leaves the previous
+    results, and is raised again."""
     if engine not in backends.ENGINES:
         raise ValidationFailed(f"engine: one of {', '.join(backends.ENGINES)}, not {engine!r}")
     lake_dir = Path(settings.LAKE_DIR)
     month = resolve_month(lake_dir, as_of)
-    digest = lake_digest(lake_dir)
-    if skip_current and (done := current_run(month, engine=engine, digest=digest)):
-        return done
-    run = NightlyRun.objects.create(month=first_day(month), engine=engine, data_digest=digest)
+    run = NightlyRun.objects.create(month=first_day(month), engine=engine, data_digest=lake_digest(lake_dir))
 
     def started(stage: str) -> None:
         run.stage = stage

@@ -10,10 +10,29 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
+from django.core.management.base import OutputWrapper
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 STAGES = ("snapshot", "features", "tiers", "warnings", "values", "scores", "write")
+
+
+class _Verbatim:
+    """A command's output for rich: Django's ``OutputWrapper`` ends every write with a
+    newline, which would put each redraw of the progress bar on a line of its own."""
+
+    def __init__(self, out: OutputWrapper) -> None:
+        self.out = out
+
+    def write(self, text: str) -> int:
+        self.out.write(text, ending="")
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def isatty(self) -> bool:
+        return self.out.isatty()
 
 
 class StageClock:
@@ -22,7 +41,8 @@ class StageClock:
 
     def __init__(self, *, out: IO[str] | None = None, live: bool = True,
                  on_start: Callable[[str], None] | None = None) -> None:
-        self.console = Console(file=out, highlight=False, soft_wrap=True)
+        file = _Verbatim(out) if isinstance(out, OutputWrapper) else out
+        self.console = Console(file=file, highlight=False, soft_wrap=True)  # type: ignore[arg-type]
         self.progress = Progress(
             SpinnerColumn(), TextColumn("{task.description:<10}"), BarColumn(),
             TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),

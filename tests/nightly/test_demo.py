@@ -1,0 +1,36 @@
+"""The demo's nightly analytics: the last months oldest first, rules alone when the lake is
+too short for a churn model, nothing run twice on the same data."""
+
+from __future__ import annotations
+
+import io
+
+from telcrm.churn.models import ChurnModel
+from telcrm.core.roles import Role
+from telcrm.nightly.demo import run_demo_nightly
+from telcrm.nightly.models import NightlyRun, RunStatus
+from telcrm.value.models import RuleKind, TierChange
+from telcrm.value.rules import save_rules
+from tests import factories
+
+
+class TestDemoNightly:
+    def test_last_months_oldest_first_then_nothing_again_on_the_same_data(self, operator):
+        out = io.StringIO()
+        runs = run_demo_nightly(out=out, months=3, progress=False)
+        assert [r.month.strftime("%Y-%m") for r in runs] == ["2026-08", "2026-09", "2026-10"]
+        assert all(r.status == RunStatus.DONE for r in runs)
+        assert "No churn model (training window: the lake spans 12 months" in out.getvalue()
+        assert not ChurnModel.objects.exists()
+        assert set(TierChange.objects.dates("month", "month")) == {runs[1].month, runs[2].month}
+        again = io.StringIO()
+        assert [r.pk for r in run_demo_nightly(out=again, months=3, progress=False)] == [r.pk for r in runs]
+        assert again.getvalue().count("done before on the same data") == 3
+        assert NightlyRun.objects.count() == 3
+
+    def test_months_run_again_once_the_rules_change(self, operator):
+        first = run_demo_nightly(out=io.StringIO(), months=2, progress=False)
+        save_rules(factories.user(Role.ADMINISTRATOR), kind=RuleKind.WARNINGS, settings={"min_complaints": 1})
+        second = run_demo_nightly(out=io.StringIO(), months=2, progress=False)
+        assert not {r.pk for r in first} & {r.pk for r in second}
+        assert {r.rule_versions["warnings"] for r in second} == {"warnings-2"}
