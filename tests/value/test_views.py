@@ -119,6 +119,8 @@ class TestCustomerPanels:
         html = signed_in(Role.SERVICE_AGENT, region_code="SH-XH").get(
             f"/value/customers/{scored_person.customer_no}/panel/").content.decode()
         assert 'data-tier="vip"' in html and "segments-2" in html
+        vip = scored_person.subscriptions.order_by("id").first().msisdn
+        assert f"{vip[:3]}****{vip[-4:]}</span>: growth → <strong>vip</strong>" in html
         assert 'data-figure="revenue">¥381.00<' in html and 'data-figure="margin">¥225.30<' in html
         assert chart(html, "value-data")["labels"] == ["2025-11", "2025-12"]
         assert chart(html, "value-data")["series"][0]["data"] == [250.0, 381.0]
@@ -156,6 +158,13 @@ class TestCustomerPanels:
             client.get(url)
         with django_assert_num_queries(7):
             client.get(f"/churn/customers/{scored_person.customer_no}/risk/")
+
+    def test_lines_without_score_or_rule_are_left_out_of_the_risk_panel(self):
+        c = f.customer()
+        quiet = f.subscription(c)
+        s.line_risk(quiet, probability=None)
+        html = signed_in(Role.MANAGER).get(f"/churn/customers/{c.customer_no}/risk/").content.decode()
+        assert "无风险号码" in html and quiet.msisdn[-4:] not in html and 'id="risk-chart"' not in html
 
     def test_panels_outside_the_scope_are_404(self, scored_person):
         agent = signed_in(Role.SERVICE_AGENT, region_code="SH-PD")

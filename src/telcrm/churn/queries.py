@@ -67,6 +67,10 @@ class RiskPanel:
     def top(self) -> LineRiskRow | None:
         return self.lines[0] if self.lines else None
 
+    @property
+    def has_scores(self) -> bool:
+        return any(h.max_probability is not None for h in self.history)
+
 
 def _reasons(raw: object) -> list[Reason]:
     """The model's reason codes, tolerant of an empty or malformed list."""
@@ -116,7 +120,9 @@ def risk_panel(user: AbstractBaseUser, customer_no: str) -> RiskPanel:
         ],
     }
     if panel.month is not None:
-        risks = (LineRisk.objects.filter(customer=customer, month=panel.month).select_related("subscription")
+        # A line with neither a score nor a rule fired has nothing to say.
+        risks = (LineRisk.objects.filter(customer=customer, month=panel.month)
+                 .exclude(probability=None, warning_rules="").select_related("subscription")
                  .order_by("-expected_loss", "-probability", "id")[:LINES_SHOWN])
         panel.lines = [_row(r) for r in risks]
     return panel

@@ -56,6 +56,17 @@ class LineRow:
     expected_lifetime_months: float | None
 
 
+@dataclass(frozen=True)
+class TierChangeRow:
+    """A grade change of the enterprise, or a segment change of one of its lines."""
+
+    month: dt.date
+    previous: str
+    tier: str
+    rule_version: str
+    line_masked: str
+
+
 @dataclass
 class ValuePanel:
     customer: Customer
@@ -66,7 +77,7 @@ class ValuePanel:
     rule_version: str = ""
     history: list[ValueRow] = field(default_factory=list)
     lines: list[LineRow] = field(default_factory=list)
-    tier_changes: list[TierChange] = field(default_factory=list)
+    tier_changes: list[TierChangeRow] = field(default_factory=list)
     chart: dict = field(default_factory=dict)
 
     @property
@@ -151,7 +162,12 @@ def value_panel(user: AbstractBaseUser, customer_no: str) -> ValuePanel:
             best = min(values, key=lambda v: _SEGMENT_RANK.get(v.segment, 9))
             panel.tier, panel.rule_version = best.segment, best.rule_version
             panel.tier_label = str(labels.get(best.segment, best.segment))
-    panel.tier_changes = list(TierChange.objects.filter(customer=customer)[:TIER_CHANGES_SHOWN])
+    changes = TierChange.objects.filter(customer=customer).select_related("subscription")[:TIER_CHANGES_SHOWN]
+    panel.tier_changes = [
+        TierChangeRow(month=t.month, previous=t.previous, tier=t.tier, rule_version=t.rule_version,
+                      line_masked=mask_phone(t.subscription.msisdn) if t.subscription_id else "")
+        for t in changes
+    ]
     return panel
 
 
