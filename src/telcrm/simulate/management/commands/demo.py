@@ -2,7 +2,8 @@
 
 Steps, each skipped when its result is already there: demo users; the synthetic operator
 (its MANIFEST.json marks a complete output); the import (a marker holding the manifest's
-digest); the nightly analytics, where they exist.
+digest); the nightly analytics of the last months (each month once per data, rules and
+model).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from telcrm.nightly.demo import run_demo_nightly
 from telcrm.simulate.demo_users import ensure_demo_users
 
 
@@ -43,6 +45,7 @@ class Command(BaseCommand):
             call_command("import-dir", str(out))
             with marker.open("a") as f:
                 f.write(digest + "\n")
+        run_demo_nightly(out=self.stdout)
         self.stdout.write(self.style.SUCCESS("\nDemo users (user name / role / password):"))
         for demo, password in users:
             self.stdout.write(f"  {demo.username:<10} {demo.role.label!s:<18} {password}")
