@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, User
+from django.contrib.auth.models import User
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -46,19 +46,19 @@ def rule_labels(codes: str) -> list[str]:
     return [str(RULE_LABELS.get(c, c)) for c in codes.split(",") if c]
 
 
-def _require(actor: AbstractBaseUser, perm: str, message: str) -> None:
+def _require(actor: User, perm: str, message: str) -> None:
     if not actor.is_authenticated or not actor.has_perm(perm):
         raise PermissionDenied(message)
 
 
-def scoped_warnings(actor: AbstractBaseUser) -> QuerySet[Warning]:
+def scoped_warnings(actor: User) -> QuerySet[Warning]:
     """Every warning of a customer in the actor's scope (none for a role without the inbox)."""
     if not actor.is_authenticated or not actor.has_perm("churn.view_warning"):
         return Warning.objects.none()
     return Warning.objects.filter(customer_id__in=visible_customers(actor).values("pk"))
 
 
-def inbox_warnings(actor: AbstractBaseUser, *, month: dt.date | None = None,
+def inbox_warnings(actor: User, *, month: dt.date | None = None,
                    status: str | None = None) -> QuerySet[Warning]:
     """The actor's inbox, highest expected loss first, with each warning's follow-ups."""
     _require(actor, "churn.view_warning", "your role has no warnings inbox")
@@ -75,7 +75,7 @@ def inbox_warnings(actor: AbstractBaseUser, *, month: dt.date | None = None,
             .order_by("-expected_loss", "-probability", "id"))
 
 
-def top_warnings(actor: AbstractBaseUser, *, count: int = 5) -> list[Warning]:
+def top_warnings(actor: User, *, count: int = 5) -> list[Warning]:
     """The newest month's warnings worth most, for a home page; each carries its
     ``reason_labels``."""
     months = warning_months(actor)
@@ -87,12 +87,12 @@ def top_warnings(actor: AbstractBaseUser, *, count: int = 5) -> list[Warning]:
     return warnings
 
 
-def warning_months(actor: AbstractBaseUser) -> list[dt.date]:
+def warning_months(actor: User) -> list[dt.date]:
     """The months with warnings in the actor's scope, newest first (the month filter)."""
     return list(scoped_warnings(actor).order_by("-month").values_list("month", flat=True).distinct())
 
 
-def get_warning(actor: AbstractBaseUser, *, warning_id: int) -> Warning:
+def get_warning(actor: User, *, warning_id: int) -> Warning:
     """One warning in the actor's scope; outside it "not found", like a customer."""
     warning = inbox_warnings(actor).filter(pk=warning_id).first()
     if warning is None:
@@ -144,7 +144,7 @@ def record_outcome(actor: User, *, follow_up: FollowUp, outcome: str, note: str 
     return follow_up
 
 
-def get_follow_up(actor: AbstractBaseUser, *, follow_up_id: int) -> FollowUp:
+def get_follow_up(actor: User, *, follow_up_id: int) -> FollowUp:
     follow_up = FollowUp.objects.filter(pk=follow_up_id, warning__in=scoped_warnings(actor)).first()
     if follow_up is None:
         raise NotFound(f"follow-up {follow_up_id} not found")
@@ -181,21 +181,21 @@ def _with_latest_follow_up(qs: QuerySet[Warning]) -> QuerySet[Warning]:
 _STAYED = ~Q(subscription__status=SubscriptionStatus.CLOSED) & ~Q(last_outcome=FollowUpOutcome.CHURNED)
 
 
-def stayed_warnings(actor: AbstractBaseUser, *, month: dt.date) -> QuerySet[Warning]:
+def stayed_warnings(actor: User, *, month: dt.date) -> QuerySet[Warning]:
     """Lines warned in ``month`` that are still open and not recorded as gone."""
     _require(actor, "churn.view_warning", "your role has no warnings inbox")
     qs = _with_latest_follow_up(scoped_warnings(actor).filter(month=month)).filter(_STAYED)
     return qs.select_related("customer", "subscription").order_by("-expected_loss", "id")
 
 
-def retention_by_action(actor: AbstractBaseUser, *, month: dt.date) -> list[RetentionRow]:
+def retention_by_action(actor: User, *, month: dt.date) -> list[RetentionRow]:
     """The retention rate of the lines warned in ``month`` by the action taken, in one
     GROUP BY; lines nobody followed up are the comparison row."""
     _require(actor, "churn.view_warning", "your role has no warnings inbox")
     qs = _with_latest_follow_up(scoped_warnings(actor).filter(month=month))
     rows = {
         r["last_action"]: r
-        for r in qs.values("last_action").annotate(
+        for r in qs.values("last_action").annotate(  # type: ignore[misc]  # an annotation, unknown to the stubs
             warned=Count("id"), stayed=Count("id", filter=_STAYED),
             retained=Count("id", filter=Q(last_outcome=FollowUpOutcome.RETAINED)),
         ).order_by("last_action")

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Avg, Count, Max, Q, Sum
 from django.utils.translation import gettext as _
 
@@ -95,7 +95,7 @@ def _percent(probability: float | None) -> float | None:
     return None if probability is None else round(100 * probability, 1)
 
 
-def risk_panel(user: AbstractBaseUser, customer_no: str) -> RiskPanel:
+def risk_panel(user: User, customer_no: str) -> RiskPanel:
     """The customer's riskiest lines of its newest scored month and its monthly history,
     in three indexed queries (``NotFound`` outside the user's scope)."""
     customer = visible_customers(user).filter(customer_no=customer_no).first()
@@ -196,7 +196,7 @@ class Handled:
     retained: int
 
 
-def warnings_handled(user: AbstractBaseUser, *, month: dt.date | None = None) -> Handled:
+def warnings_handled(user: User, *, month: dt.date | None = None) -> Handled:
     warnings = scoped_warnings(user)
     month = month or warnings.aggregate(m=Max("month"))["m"]
     if month is None:

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 
@@ -28,7 +28,7 @@ from telcrm.value.models import EnterpriseValue, Grade, LineValue, RuleSet, Segm
 HISTORY_MONTHS = 24
 LINES_SHOWN = 10
 TIER_CHANGES_SHOWN = 12
-_SEGMENT_RANK = {Segment.VIP: 0, Segment.GROWTH: 1, Segment.MASS: 2}
+_SEGMENT_RANK: dict[str, int] = {Segment.VIP: 0, Segment.GROWTH: 1, Segment.MASS: 2}
 _ZERO = Decimal("0")
 
 
@@ -128,7 +128,7 @@ def _individual_history(customer: Customer) -> list[ValueRow]:
     ]
 
 
-def value_panel(user: AbstractBaseUser, customer_no: str) -> ValuePanel:
+def value_panel(user: User, customer_no: str) -> ValuePanel:
     """Tier, value and their history of one customer in the user's scope (``NotFound``
     outside it). An enterprise shows its grade and stars; an individual the best segment
     among its lines (a VIP line makes the customer a VIP customer) and each line's values."""
@@ -165,7 +165,7 @@ def value_panel(user: AbstractBaseUser, customer_no: str) -> ValuePanel:
     changes = TierChange.objects.filter(customer=customer).select_related("subscription")[:TIER_CHANGES_SHOWN]
     panel.tier_changes = [
         TierChangeRow(month=t.month, previous=t.previous, tier=t.tier, rule_version=t.rule_version,
-                      line_masked=mask_phone(t.subscription.msisdn) if t.subscription_id else "")
+                      line_masked=mask_phone(t.subscription.msisdn) if t.subscription else "")
         for t in changes
     ]
     return panel

@@ -62,7 +62,7 @@ RULE_MESSAGES = (
 )
 
 
-class NumberList(forms.CharField):
+class NumberList(forms.Field):
     """A tuple threshold (grade floors, stars) typed as comma-separated numbers."""
 
     def __init__(self, *, integers: bool, **kwargs: Any) -> None:
@@ -75,7 +75,7 @@ class NumberList(forms.CharField):
         return value
 
     def to_python(self, value: Any) -> list[int | float]:
-        text = super().to_python(value)
+        text = str(value or "").strip()
         try:
             return [int(p) if self.integers else float(p) for p in text.replace("，", ",").split(",") if p.strip()]
         except ValueError:
