@@ -10,8 +10,8 @@ runs nothing again.
 
 from __future__ import annotations
 
+from io import TextIOBase
 from pathlib import Path
-from typing import IO
 
 from django.conf import settings
 
@@ -25,7 +25,7 @@ from telcrm.nightly.snapshot import export_snapshot
 DEMO_MONTHS = 6
 
 
-def ensure_churn_model(*, out: IO[str]) -> str:
+def ensure_churn_model(*, out: TextIOBase) -> str:
     """The active model's version, training and activating one if there is none; an empty
     string when the lake cannot support one."""
     model = churn_services.active_model()
@@ -49,7 +49,7 @@ def ensure_churn_model(*, out: IO[str]) -> str:
     return model.version
 
 
-def run_demo_nightly(*, out: IO[str], months: int = DEMO_MONTHS, progress: bool = True) -> list[NightlyRun]:
+def run_demo_nightly(*, out: TextIOBase, months: int = DEMO_MONTHS, progress: bool = True) -> list[NightlyRun]:
     """Nightly runs for the lake's last ``months`` months, oldest first, each skipped when
     already done on the same data, rules and model."""
     available = lake_months(Path(settings.LAKE_DIR))

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 from ibis.backends import BaseBackend
 
 from telcrm.analytics import backends, schemas
@@ -53,6 +55,8 @@ ALERT_PROBABILITY = 0.30
 # the model's calibrated probability as soon as one is active.
 RULE_PRIOR = 0.15
 SCORE_BATCH = 100_000
+# Decile shares, which the drift check compares, are stable on a hundred thousand lines.
+DRIFT_SAMPLE = 100_000
 MONEY = pa.decimal128(14, 2)
 LINE_MONEY = ("revenue", "margin", "additional_value", "potential_value", "lifetime_value")
 ENTERPRISE_MONEY = (*LINE_MONEY, "lines_revenue", "circuits_revenue")
@@ -77,12 +81,23 @@ class RunRules:
 
 
 @dataclass(frozen=True)
+class DriftSample:
+    """Features and scores of a random sample of the month's lines, for the model's drift
+    check (``churn.services.check_drift``)."""
+
+    features: pd.DataFrame
+    scores: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class Results:
     """One row per open line (``lines``) and per enterprise (``enterprises``), with the
-    database keys of each row; ``warnings`` are the lines put in the inbox."""
+    database keys of each row; ``warnings`` are the lines put in the inbox; ``drift`` is
+    there when a model scored the lines."""
 
     lines: pa.Table
     enterprises: pa.Table
+    drift: DriftSample | None = None
 
     @property
     def warnings(self) -> pa.Table:
@@ -105,7 +120,7 @@ def _open_line_keys(con: BaseBackend, path: Path, as_of: str) -> ibis.Table:
     return raw.filter((raw.activated_on <= day) & ~closed).select("msisdn", "subscription_id", "customer_id")
 
 
-def _materialise(con: BaseBackend, lines: ibis.Table, directory: Path) -> ibis.Table:
+def _materialise(con: BaseBackend, lines: ibis.Table, directory: Path) -> tuple[ibis.Table, Path]:
     """The open lines' features, computed once into ``features.parquet`` next to the
     snapshot and read back: every later stage reads them, and an expression would be
     computed again by each. A file works on every engine (Ibis' ``cache`` cannot drop its
@@ -115,7 +130,7 @@ def _materialise(con: BaseBackend, lines: ibis.Table, directory: Path) -> ibis.T
         shutil.rmtree(path)
     path.unlink(missing_ok=True)
     con.to_parquet(lines, str(path))
-    return con.read_parquet(str(path))
+    return con.read_parquet(str(path)), path
 
 
 def _money(table: pa.Table, names: tuple[str, ...]) -> pa.Table:
@@ -131,26 +146,45 @@ def _left(left: pa.Table, right: pa.Table, key: str) -> pa.Table:
     return left.join(right, key, join_type="left outer")
 
 
-def _scores(lines: ibis.Table, scorer: Scorer | None, counts: dict[str, int]) -> pa.Table:
+def _scores(
+    lines: ibis.Table, features_path: Path, scorer: Scorer | None, counts: dict[str, int], *, total: int
+) -> tuple[pa.Table, DriftSample | None]:
     """``msisdn``, ``probability`` and ``reasons`` (JSON) per open line, the model fed in
-    batches so a million lines never sit in one pandas frame; null without a model."""
+    batches so a million lines never sit in one pandas frame; null without a model. With
+    a model, a random sample of about ``DRIFT_SAMPLE`` lines' features and scores is kept
+    for the drift check.
+
+    Batches are read from the features file with pyarrow (a file from DuckDB, a directory
+    of parts from Spark), not through the engine: Ibis 12's batch reader calls a method
+    DuckDB 2.0 no longer has."""
     if scorer is None:
         keys = lines.select("msisdn").to_pyarrow()
         return keys.append_column("probability", pa.nulls(keys.num_rows, pa.float64())).append_column(
             "reasons", pa.array(["[]"] * keys.num_rows, pa.string())
-        )
+        ), None
+    share = min(1.0, DRIFT_SAMPLE / max(total, 1))
+    rng = np.random.default_rng(0)
     parts = [pa.table({"msisdn": pa.array([], pa.string()), "probability": pa.array([], pa.float64()),
                        "reasons": pa.array([], pa.string())})]
-    for batch in lines.to_pyarrow_batches(chunk_size=SCORE_BATCH):
-        scored = scorer(batch.to_pandas())
+    sampled: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    for batch in ds.dataset(features_path, format="parquet").to_batches(batch_size=SCORE_BATCH):
+        frame = batch.to_pandas()
+        scored = scorer(frame)
         parts.append(pa.table({
             "msisdn": pa.array(scored["msisdn"], pa.string()),
             "probability": pa.array(scored["probability"], pa.float64()),
             "reasons": pa.array([json.dumps(r, ensure_ascii=False) for r in scored["reasons"]], pa.string()),
         }))
+        keep = rng.random(len(frame)) < share
+        sampled.append((frame[keep], scored[keep]))
     table = pa.concat_tables(parts)
     counts["scored"] = table.num_rows
-    return table
+    if not sampled:
+        return table, None
+    return table, DriftSample(
+        features=pd.concat([f for f, _ in sampled], ignore_index=True),
+        scores=pd.concat([s for _, s in sampled], ignore_index=True),
+    )
 
 
 def _risk(lines: pa.Table) -> pa.Table:
@@ -208,8 +242,10 @@ def compute(
         subscribers = backends.read_snapshot(con, snapshot.subscribers, schemas.SUBSCRIBERS)
         features = subscriber_features(bills, usage, subscribers, as_of=as_of)
         keys = _open_line_keys(con, snapshot.subscribers, as_of)
-        lines = _materialise(con, features.filter(~features.closed).join(keys, "msisdn"), snapshot.directory)
-        counts["lines"] = int(lines.count().to_pyarrow().as_py())
+        lines, features_path = _materialise(
+            con, features.filter(~features.closed).join(keys, "msisdn"), snapshot.directory
+        )
+        counts["lines"] = line_count = int(lines.count().to_pyarrow().as_py())
     with clock.stage("tiers") as counts:
         enterprises = backends.read_snapshot(con, snapshot.enterprises, schemas.ENTERPRISES)
         circuits = backends.read_snapshot(con, snapshot.circuits, schemas.CIRCUITS)
@@ -232,7 +268,7 @@ def compute(
         )
         counts["valued"] = values.num_rows + enterprise_rows.num_rows
     with clock.stage("scores") as counts:
-        scores = _scores(lines, scorer, counts)
+        scores, drift = _scores(lines, features_path, scorer, counts, total=line_count)
     assembled = lines.select("msisdn", "subscription_id", "customer_id").to_pyarrow()
     for part in (segments.rename_columns(["msisdn", "segment", "rule_version"]), flags, values, scores):
         assembled = _left(assembled, part, "msisdn")
@@ -241,4 +277,5 @@ def compute(
     return Results(
         lines=_risk(_money(assembled, LINE_MONEY)).sort_by("subscription_id"),
         enterprises=_money(enterprise_rows, ENTERPRISE_MONEY).sort_by("customer_id"),
+        drift=drift,
     )

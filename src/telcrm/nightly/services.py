@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from io import TextIOBase
 from pathlib import Path
-from typing import IO
 
 import pyarrow as pa
 from django.conf import settings
@@ -139,7 +139,7 @@ def run_nightly(
     as_of: str | None = None,
     engine: str = "duckdb",
     threads: int | None = None,
-    out: IO[str] | None = None,
+    out: TextIOBase | None = None,
     progress: bool = True,
 ) -> NightlyRun:
     """Run the nightly analytics for ``as_of`` (default: the lake's newest month) and write
@@ -171,6 +171,9 @@ def run_nightly(
             )
             with clock.stage("write") as counts, transaction.atomic():
                 counts.update(write_results(first_day(month), results, model_id=model.pk if model else None))
+                if model is not None and results.drift is not None:
+                    churn_services.check_drift(model, results.drift.features, results.drift.scores, month=month)
+                    counts["drift sample"] = len(results.drift.features)
     except Exception as error:
         run.status, run.error, run.finished_at = RunStatus.FAILED, f"{type(error).__name__}: {error}", timezone.now()
         run.stage_seconds, run.counts = clock.seconds, clock.counts

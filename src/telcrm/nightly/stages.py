@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO
+from io import TextIOBase
 
 from django.core.management.base import OutputWrapper
 from rich.console import Console
@@ -39,7 +39,7 @@ class StageClock:
     """Times each stage and collects its counts; ``on_start`` is told each stage's name
     as it begins (the run's record keeps the stage a failure happened in)."""
 
-    def __init__(self, *, out: IO[str] | None = None, live: bool = True,
+    def __init__(self, *, out: TextIOBase | None = None, live: bool = True,
                  on_start: Callable[[str], None] | None = None) -> None:
         file = _Verbatim(out) if isinstance(out, OutputWrapper) else out
         self.console = Console(file=file, highlight=False, soft_wrap=True)  # type: ignore[arg-type]

@@ -77,7 +77,7 @@ def _record_changes(model: type[Model], tier: str, key: str, month: dt.date) -> 
     """Rows of ``month`` whose ``tier`` differs from the latest earlier month's results (a
     line or enterprise new since then changes from blank). With no earlier month there is
     nothing to compare, and nothing is recorded: a first run is not a wave of changes."""
-    previous = model.objects.filter(month__lt=month).aggregate(latest=Max("month"))["latest"]
+    previous = model._default_manager.filter(month__lt=month).aggregate(latest=Max("month"))["latest"]
     if previous is None:
         return 0
     line = key == "subscription_id"
