@@ -52,12 +52,14 @@ class TestLineScores:
         assert score["reasons"] == [{"feature": "spend_ratio_3v6", "value": 0.48, "contribution": 1.2}]
         assert token_client(world["am"]).get(score["href"]).json() == score
 
-    def test_paging_counts_and_newest_month_first(self, world):
+    def test_paging_counts_line_by_line_month_by_month(self, world):
         response = token_client(f.user(Role.ANALYST)).get(SCORES, {"limit": 2})
         assert response["X-Total-Count"] == "6" and response["X-Result-Count"] == "2"
-        assert [x["month"] for x in response.json()] == ["2025-12", "2025-12"]
+        first = world["lines"]["own"].pk
+        assert [x["id"] for x in response.json()] == [f"{first}-2025-11", f"{first}-2025-12"]
         rest = token_client(f.user(Role.ANALYST)).get(SCORES, {"offset": 4, "limit": 10}).json()
-        assert [x["month"] for x in rest] == ["2025-11", "2025-11"]
+        assert [x["id"] for x in rest] == [f"{world['lines']['person'].pk}-2025-11",
+                                           f"{world['lines']['person'].pk}-2025-12"]
 
     def test_fields_selection_and_unknown_field(self, world):
         client = token_client(f.user(Role.MANAGER))

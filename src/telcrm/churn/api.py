@@ -23,7 +23,7 @@ from telcrm.churn import inbox
 from telcrm.churn.models import LineRisk, Warning
 from telcrm.core.errors import NotFound, PermissionDenied
 from telcrm.core.masking import mask_phone, mask_text
-from telcrm.customers.policy import visible_customers
+from telcrm.customers.policy import customer_scope
 from telcrm.value.api import CustomerRef, customer_ref, month_start
 from telcrm.value.models import LineValue
 
@@ -112,7 +112,7 @@ def _scores(request: HttpRequest, values: list[LineValue], wanted: set[str] | No
 def _scoped_values(request: HttpRequest) -> QuerySet[LineValue]:
     if not request.auth.has_perm("value.view_linevalue") or not request.auth.has_perm("churn.view_linerisk"):
         raise PermissionDenied("your role may not read line scores")
-    return LineValue.objects.filter(customer__in=visible_customers(request.auth)).select_related(
+    return LineValue.objects.filter(customer_scope(request.auth, via="customer")).select_related(
         "customer", "subscription")
 
 
@@ -120,9 +120,11 @@ def _scoped_values(request: HttpRequest) -> QuerySet[LineValue]:
             summary="List line scores (value and churn risk)")
 def list_line_scores(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                      filters: Query[ScoreFilters]) -> list[LineScoreOut]:
-    """Lines of the customers the caller may see, newest month first. Phone numbers are masked."""
+    """Lines of the customers the caller may see, line by line and month by month (the
+    order of the (line, month) key, so a page is read off its index). Phone numbers are
+    masked."""
     wanted = selected_fields(filters.fields, SCORE_FIELDS)
-    qs = filters.apply(_scoped_values(request)).order_by("-month", "subscription_id")
+    qs = filters.apply(_scoped_values(request)).order_by("subscription_id", "month")
     return _scores(request, list(page(qs, paging, response)), wanted)
 
 

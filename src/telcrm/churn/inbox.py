@@ -26,7 +26,7 @@ from telcrm.core.errors import NotFound, PermissionDenied, ValidationFailed
 from telcrm.core.masking import mask_phone, mask_text
 from telcrm.customers.exports import ExportStream, export_rows
 from telcrm.customers.models import SubscriptionStatus
-from telcrm.customers.policy import visible_customers
+from telcrm.customers.policy import customer_scope, visible_customers
 
 #: The warning rules of ``analytics.warnings.RULES``, as the inbox names them.
 RULE_LABELS = {
@@ -55,7 +55,7 @@ def scoped_warnings(actor: User) -> QuerySet[Warning]:
     """Every warning of a customer in the actor's scope (none for a role without the inbox)."""
     if not actor.is_authenticated or not actor.has_perm("churn.view_warning"):
         return Warning.objects.none()
-    return Warning.objects.filter(customer_id__in=visible_customers(actor).values("pk"))
+    return Warning.objects.filter(customer_scope(actor, via="customer"))
 
 
 def inbox_warnings(actor: User, *, month: dt.date | None = None,

@@ -8,7 +8,7 @@ does not leak.
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from telcrm.core.errors import NotFound
 from telcrm.core.masking import MASKERS
@@ -17,18 +17,28 @@ from telcrm.customers.models import Customer, CustomerStatus
 User = AbstractBaseUser | AnonymousUser
 
 
-def visible_customers(user: User) -> QuerySet[Customer]:
-    base = Customer.objects.exclude(status=CustomerStatus.MERGED)
+def customer_scope(user: User, *, via: str = "") -> Q:
+    """The user's scope as a condition on customers, or on the customer of related rows
+    (``via="customer"`` for a table of per-customer results). Such a table is then
+    filtered by a join, which lets the database walk the table's own indexes, instead of
+    by the list of every visible customer's id."""
+    prefix = f"{via}__" if via else ""
+    live = ~Q(**{f"{prefix}status": CustomerStatus.MERGED})
+    nobody = Q(pk__in=[])
     if not user.is_authenticated or not user.is_active:
-        return base.none()
+        return nobody
     if user.has_perm("core.view_all_customers"):
-        return base
+        return live
     if user.has_perm("core.view_own_enterprises"):
-        return base.filter(account_manager=user)
+        return live & Q(**{f"{prefix}account_manager": user})
     if user.has_perm("core.view_region_customers"):
         region_id = getattr(getattr(user, "profile", None), "region_id", None)
-        return base.filter(region_id=region_id) if region_id else base.none()
-    return base.none()
+        return live & Q(**{f"{prefix}region_id": region_id}) if region_id else nobody
+    return nobody
+
+
+def visible_customers(user: User) -> QuerySet[Customer]:
+    return Customer.objects.filter(customer_scope(user))
 
 
 def get_visible_customer(user: User, customer_no: str) -> Customer:

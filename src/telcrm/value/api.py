@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from telcrm.api.errors import TmfError
 from telcrm.api.tmf import Paging, absolute_href, page, selected_fields
 from telcrm.core.errors import PermissionDenied, ValidationFailed
-from telcrm.customers.policy import visible_customers
+from telcrm.customers.policy import customer_scope
 from telcrm.value.models import EnterpriseValue
 
 router = Router(tags=["value"])
@@ -113,10 +113,10 @@ def _resource(request: HttpRequest, v: EnterpriseValue, wanted: set[str] | None)
 def list_enterprise_values(request: HttpRequest, response: HttpResponse, paging: Query[Paging],
                            filters: Query[ValueFilters]) -> list[EnterpriseValueOut]:
     """Enterprise customers the caller may see, with their grade, stars and value per month,
-    newest month first, then by customer. `X-Total-Count` counts all matching rows."""
+    customer by customer, months in order. `X-Total-Count` counts all matching rows."""
     if not request.auth.has_perm("value.view_enterprisevalue"):
         raise PermissionDenied("your role may not read customer values")
     wanted = selected_fields(filters.fields, FIELDS)
-    qs = filters.apply(EnterpriseValue.objects.filter(customer__in=visible_customers(request.auth)))
-    rows = page(qs.select_related("customer").order_by("-month", "customer_id"), paging, response)
+    qs = filters.apply(EnterpriseValue.objects.filter(customer_scope(request.auth, via="customer")))
+    rows = page(qs.select_related("customer").order_by("customer_id", "month"), paging, response)
     return [_resource(request, v, wanted) for v in rows]
