@@ -157,6 +157,15 @@ class TestExport:
         entry = AuditEntry.objects.get(action=AuditAction.EXPORT)
         assert entry.detail["rows"] == 1 and entry.detail["complete"] is True
 
+    def test_csv_carries_the_latest_follow_up_and_the_reasons_in_chinese(self, world):
+        am, w = world["am"], world["own"]
+        inbox.record_outcome(am, follow_up=inbox.assign_follow_up(am, warning=w, action="call", assignee=am),
+                             outcome="unreachable")
+        inbox.assign_follow_up(am, warning=w, action="visit", assignee=am)
+        response = _client(am).get("/churn/inbox/export/", {"month": "2025-12"})
+        row = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()[1].split(",")
+        assert row[6] == "消费下降" and row[-4:] == ["已分派跟进", "上门拜访", am.username, "待处理"]
+
     def test_a_role_without_exports_is_refused(self, world):
         agent = f.user(Role.SERVICE_AGENT, region_code="SH-PD")
         assert _client(agent).get("/churn/inbox/export/").status_code == 403
