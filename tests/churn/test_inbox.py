@@ -178,6 +178,12 @@ class TestPages:
         assert f'data-warning="{world["own"].pk}"' in html and f'data-warning="{world["xh"].pk}"' not in html
         assert "消费下降" in html and msisdn not in html
 
+    def test_in_english_when_the_user_chose_it(self, world):
+        client = _client(world["am"])
+        client.post("/i18n/setlang/", {"language": "en", "next": "/churn/inbox/"})
+        html = client.get("/churn/inbox/").content.decode()
+        assert "<h1>Churn warnings</h1>" in html and "spend falling" in html
+
     def test_assign_and_record_through_the_pages(self, world):
         am, w = world["am"], world["own"]
         client = _client(am)
