@@ -31,7 +31,8 @@ def dataset(operator) -> tuple[TimeSplit, dict[str, pd.DataFrame]]:
     subscribers = backends.read_snapshot(con, snapshot / "subscribers.parquet", schemas.SUBSCRIBERS)
     first, last = con.execute(bills.month.min()), con.execute(bills.month.max())
     split = time_split(first, last)
-    frame = con.to_pandas(training_set(bills, usage, subscribers, months=split.months, last_month=last))
+    table = training_set(bills, usage, subscribers, months=split.months, last_month=last)
+    frame = con.to_pandas(table.order_by("as_of", "msisdn"))
     parts = {"fit": split.fit_months, "calibration": split.calibration_months, "test": split.test_months}
     return split, {name: frame[frame.as_of.isin(months)].reset_index(drop=True) for name, months in parts.items()}
 

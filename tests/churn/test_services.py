@@ -55,8 +55,8 @@ class TestTraining:
         scores = services.score_lines(stored, test)
         assert list(scores.columns) == ["msisdn", "probability", "reasons"]
         again = evaluate(test[LABEL].to_numpy(dtype=int), scores.probability.to_numpy())
-        assert again["roc_auc"] == pytest.approx(stored.metrics["roc_auc"], abs=1e-12)
-        assert again["brier"] == pytest.approx(stored.metrics["brier"], abs=1e-12)
+        assert again["roc_auc"] == pytest.approx(stored.metrics["roc_auc"], abs=1e-6)
+        assert again["brier"] == pytest.approx(stored.metrics["brier"], abs=1e-9)
 
     def test_scoring_in_batches_equals_scoring_at_once(self, trained, dataset):
         test = dataset[1]["test"]
@@ -133,7 +133,7 @@ class TestChecks:
         model = services.score_lines(trained, rows)
         expected = evaluate(rows[LABEL].to_numpy(dtype=int), model.probability.to_numpy())
         assert check.kind == "backtest" and check.month == dt.date.fromisoformat(f"{month}-01")
-        assert check.metrics["roc_auc"] == pytest.approx(expected["roc_auc"], abs=1e-12)
+        assert check.metrics["roc_auc"] == pytest.approx(expected["roc_auc"], abs=1e-6)
         assert check.metrics["lines"] == len(rows) and check.metrics["horizon_end"] == "2026-09"
 
     def test_a_month_whose_horizon_has_not_passed_cannot_be_backtested(self, trained, operator):

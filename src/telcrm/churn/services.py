@@ -141,8 +141,9 @@ def train_model(
         raise ValidationFailed(f"training window: {error}") from error
 
     tell("building the training set")
+    # Sorted: the engine returns the union in any order, and bagging draws rows by position.
     frame = con.to_pandas(training_set(bills, usage, subscribers, months=split.months, horizon=horizon,
-                                       last_month=end))
+                                       last_month=end).order_by("as_of", "msisdn"))
     parts = {name: frame[frame.as_of.isin(months)] for name, months in
              (("fit", split.fit_months), ("calibration", split.calibration_months), ("test", split.test_months))}
     for name, part in parts.items():
