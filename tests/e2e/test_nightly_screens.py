@@ -63,7 +63,7 @@ def test_the_customer_page_shows_the_risk_reasons(page, tmp_path):
     page.wait_for_selector("#risk-reasons")
     reasons = page.locator("#risk-reasons").inner_text()
     assert "消费下降" in reasons and "competitor call share 35% vs 12%" in reasons
-    assert "competitor_share_change" in reasons
+    assert "竞争对手通话占比上升 = 0.23 (+1.10)" in reasons
     assert page.locator("#risk-probability").inner_text() == "71%"
     page.wait_for_selector("#stars")
     assert page.locator("#tier").inner_text() == "2A" and page.locator("#stars").inner_text() == "★★★★"

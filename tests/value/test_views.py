@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from telcrm.churn.models import Warning
-from telcrm.churn.queries import risk_histogram
+from telcrm.churn.queries import feature_label, risk_histogram
 from telcrm.core.roles import Role
 from telcrm.customers.models import CustomerKind
 from telcrm.nightly.models import NightlyRun
@@ -165,6 +166,14 @@ class TestCustomerPanels:
         s.line_risk(quiet, probability=None)
         html = signed_in(Role.MANAGER).get(f"/churn/customers/{c.customer_no}/risk/").content.decode()
         assert "无风险号码" in html and quiet.msisdn[-4:] not in html and 'id="risk-chart"' not in html
+
+    def test_model_features_are_named_in_the_users_language(self):
+        with translation.override("zh-hans"):
+            assert feature_label("voice_minutes_ratio_3v6") == "通话分钟数, 近3个月与前6个月之比"
+            assert feature_label("competitor_share_change") == "竞争对手通话占比上升"
+            assert feature_label("shoe_size") == "shoe_size"
+        with translation.override("en"):
+            assert feature_label("spend_mean_prev6") == "spend, mean of the previous 6 months"
 
     def test_panels_outside_the_scope_are_404(self, scored_person):
         agent = signed_in(Role.SERVICE_AGENT, region_code="SH-PD")

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.db.models import Avg, Count, Max, Q, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from telcrm.churn.inbox import rule_labels, scoped_warnings
 from telcrm.churn.models import FollowUp, FollowUpOutcome, LineRisk, ModelCheck, WarningStatus
@@ -29,11 +30,60 @@ LINES_SHOWN = 10
 HISTOGRAM_BINS = 10
 
 
+#: The model's features (``analytics.churn_dataset.FEATURES``) as the account manager
+#: reads them; a name made of a measure and a statistic is labelled from its two parts.
+_FEATURES = {
+    "payment_type": gettext_lazy("payment type"), "brand": gettext_lazy("brand"), "region": gettext_lazy("region"),
+    "tenure_months": gettext_lazy("months in service"),
+    "months_to_contract_end": gettext_lazy("months to contract end"),
+    "bill_months_12m": gettext_lazy("billed months, last 12"),
+    "bill_months_prev6": gettext_lazy("billed months, previous 6"),
+    "usage_months_12m": gettext_lazy("months with usage, last 12"),
+    "spend_volatility_12m": gettext_lazy("spend volatility, 12 months"),
+    "competitor_share_3m": gettext_lazy("competitor-call share, last 3 months"),
+    "competitor_share_prev6": gettext_lazy("competitor-call share, previous 6 months"),
+    "competitor_share_change": gettext_lazy("rise of the competitor-call share"),
+}
+_MEASURES = {
+    "spend": gettext_lazy("spend"), "plan_fee": gettext_lazy("plan fee"), "voice": gettext_lazy("voice charges"),
+    "data": gettext_lazy("data charges"), "sms": gettext_lazy("SMS charges"),
+    "vas": gettext_lazy("value-added charges"), "roaming": gettext_lazy("roaming charges"),
+    "voice_minutes": gettext_lazy("voice minutes"), "data_mb": gettext_lazy("data (MB)"),
+    "sms_count": gettext_lazy("SMS sent"),
+}
+_STATISTICS = {
+    "mean_3m": gettext_lazy("mean of the last 3 months"), "mean_6m": gettext_lazy("mean of the last 6 months"),
+    "mean_12m": gettext_lazy("mean of the last 12 months"),
+    "mean_prev6": gettext_lazy("mean of the previous 6 months"),
+    "ratio_3v6": gettext_lazy("last 3 months against the previous 6"),
+    "slope_6m": gettext_lazy("trend over 6 months"), "slope_12m": gettext_lazy("trend over 12 months"),
+}
+
+
+def feature_label(name: str) -> str:
+    """A model feature's name in the user's language, or the name itself if unknown."""
+    if name in _FEATURES:
+        return str(_FEATURES[name])
+    for statistic, label in _STATISTICS.items():
+        measure = name.removesuffix(f"_{statistic}")
+        if measure != name and measure in _MEASURES:
+            return f"{_MEASURES[measure]}, {label}"
+    return name
+
+
 @dataclass(frozen=True)
 class Reason:
     feature: str
     value: object
     contribution: float
+
+    @property
+    def label(self) -> str:
+        return feature_label(self.feature)
+
+    @property
+    def value_text(self) -> str:
+        return f"{self.value:.2f}".rstrip("0").rstrip(".") if isinstance(self.value, float) else str(self.value)
 
 
 @dataclass(frozen=True)
