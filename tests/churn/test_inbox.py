@@ -81,6 +81,15 @@ class TestFollowUps:
         assert (fu.outcome, fu.note) == ("retained", "上门\n续约两年") and fu.done_at is not None
         assert Warning.objects.get(pk=world["own"].pk).status == WarningStatus.DONE
 
+    def test_the_form_offers_only_staff_who_see_the_customer(self, world):
+        """The Pudong enterprise: its account manager, Pudong's agent, care and managers;
+        not another account manager, not Xuhui's agent, not an analyst."""
+        offered = {f.user(role, region_code=region) for role, region in (
+            (Role.SERVICE_AGENT, "SH-PD"), (Role.CARE_MARKETING, None), (Role.MANAGER, None))}
+        for role, region in ((Role.ACCOUNT_MANAGER, None), (Role.SERVICE_AGENT, "SH-XH"), (Role.ANALYST, None)):
+            f.user(role, region_code=region)
+        assert set(inbox.assignable_users(world["own"])) == offered | {world["am"]}
+
     def test_the_assignee_must_see_the_customer(self, world):
         stranger = f.user(Role.SERVICE_AGENT, region_code="SH-XH")
         with pytest.raises(ValidationFailed, match="assigned_to"):

@@ -111,10 +111,23 @@ def get_warning(actor: User, *, warning_id: int) -> Warning:
     return warning
 
 
-def assignable_users() -> QuerySet[User]:
-    """Active staff whose role works the inbox (the assign form's choices)."""
-    perm = Q(groups__permissions__codename="change_followup", groups__permissions__content_type__app_label="churn")
-    return User.objects.filter(Q(is_active=True) & (perm | Q(is_superuser=True))).distinct().order_by("username")
+def _has(perm: str) -> Q:
+    app_label, codename = perm.split(".")
+    return Q(groups__permissions__codename=codename, groups__permissions__content_type__app_label=app_label)
+
+
+def assignable_users(warning: Warning) -> QuerySet[User]:
+    """Active staff who work the inbox and see the warning's customer (the assign form's
+    choices): the roles that see everyone, its account manager, its region's agents. The
+    same rule as ``policy.visible_customers``, read from the other side, so nobody is
+    offered who could not open the follow-up, and no other staff names are shown."""
+    customer = warning.customer
+    sees = (_has("core.view_all_customers")
+            | (_has("core.view_own_enterprises") & Q(pk=customer.account_manager_id))
+            | (_has("core.view_region_customers") & Q(profile__region_id=customer.region_id)))
+    # Separate filter() calls: each permission condition joins its own group permission.
+    staff = User.objects.filter(is_active=True).filter(_has("churn.change_followup")).filter(sees)
+    return (staff | User.objects.filter(is_active=True, is_superuser=True)).distinct().order_by("username")
 
 
 def assign_follow_up(actor: User, *, warning: Warning, action: str, assignee: User,

@@ -9,10 +9,12 @@ is a 404, like a customer.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseBase, StreamingHttpResponse
@@ -22,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from telcrm.churn import inbox, queries
-from telcrm.churn.models import FollowUpAction, FollowUpOutcome, WarningStatus
+from telcrm.churn.models import FollowUpAction, FollowUpOutcome, Warning, WarningStatus
 from telcrm.core.errors import NotFound, TelcrmError
 from telcrm.core.masking import mask_phone, mask_text
 from telcrm.customers.views import AuthedRequest
@@ -32,10 +34,14 @@ PAGE_SIZE = 25
 
 class AssignForm(forms.Form):
     action = forms.ChoiceField(label=gettext_lazy("Action"), choices=FollowUpAction.choices)
-    assigned_to = forms.ModelChoiceField(label=gettext_lazy("Assign to"), queryset=inbox.assignable_users())
+    assigned_to = forms.ModelChoiceField(label=gettext_lazy("Assign to"), queryset=User.objects.none())
     due_on = forms.DateField(label=gettext_lazy("Due on"), required=False,
                              widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, warning: Warning, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = inbox.assignable_users(warning)  # type: ignore[attr-defined]
 
 
 class OutcomeForm(forms.Form):
@@ -84,7 +90,7 @@ def inbox_page(request: AuthedRequest) -> HttpResponse:
     })
 
 
-def _warning_or_404(request: AuthedRequest, warning_id: int):  # type: ignore[no-untyped-def]
+def _warning_or_404(request: AuthedRequest, warning_id: int) -> Warning:
     try:
         return inbox.get_warning(request.user, warning_id=warning_id)
     except NotFound as exc:
@@ -97,9 +103,9 @@ def _warning_or_404(request: AuthedRequest, warning_id: int):  # type: ignore[no
 def warning_detail(request: AuthedRequest, warning_id: int) -> HttpResponse:
     """One warning: its reasons and figures, its follow-ups, and the form that assigns one."""
     warning = _warning_or_404(request, warning_id)
-    form = AssignForm(initial={"assigned_to": request.user.pk, "action": FollowUpAction.CALL})
+    form = AssignForm(initial={"assigned_to": request.user.pk, "action": FollowUpAction.CALL}, warning=warning)
     if request.method == "POST":
-        form = AssignForm(request.POST)
+        form = AssignForm(request.POST, warning=warning)
         if form.is_valid():
             try:
                 with transaction.atomic():
