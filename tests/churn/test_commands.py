@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -47,3 +48,16 @@ class TestTrainCommand:
     def test_backtest_without_an_active_model_says_so(self, operator):
         with pytest.raises(CommandError, match="no active model"):
             churn("backtest", "--month", "2026-06")
+
+    def test_the_newest_nightly_snapshot_is_the_default(self, operator, settings):
+        for month in ("2026-09", "2026-10"):
+            target = settings.DATA_DIR / "nightly" / month
+            target.mkdir(parents=True)
+            if month == "2026-10":
+                shutil.copy(operator[1] / "subscribers.parquet", target)
+        result, _ = churn("train", "--lake-dir", str(operator[0]), "--horizon", "1")
+        assert result["split"]["test"] == ["2026-08", "2026-09"]
+
+    def test_without_any_snapshot_train_says_what_to_run(self, operator):
+        with pytest.raises(CommandError, match="telcrm nightly"):
+            churn("train", "--lake-dir", str(operator[0]))

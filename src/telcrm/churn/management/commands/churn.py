@@ -29,7 +29,8 @@ TRAIN_STAGES = 5
 def _lake_options(parser: CommandParser) -> None:
     parser.add_argument("--lake-dir", type=Path, default=None, help="the Parquet lake (default: TELCRM_LAKE_DIR)")
     parser.add_argument("--snapshot-dir", type=Path, default=None,
-                        help="where the nightly run exported subscribers.parquet (default: DATA_DIR/snapshot)")
+                        help="where a nightly run exported subscribers.parquet (default: the newest "
+                             "DATA_DIR/nightly/YYYY-MM that holds one)")
 
 
 class Command(BaseCommand):
@@ -68,7 +69,12 @@ class Command(BaseCommand):
 
     def _dirs(self, options: dict) -> tuple[Path, Path]:
         lake = options["lake_dir"] or settings.LAKE_DIR
-        snapshot = options["snapshot_dir"] or settings.DATA_DIR / "snapshot"
+        snapshot = options["snapshot_dir"]
+        if snapshot is None:
+            exported = sorted(Path(settings.DATA_DIR).glob(f"nightly/*/{services.SNAPSHOT_FILE}"))
+            if not exported:
+                raise CommandError("no snapshot: run `telcrm nightly` first, or name --snapshot-dir")
+            snapshot = exported[-1].parent
         return Path(lake), Path(snapshot)
 
     def _evaluate(self, **options: object) -> None:
@@ -112,11 +118,11 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(services.model_summaries(), indent=2))
 
     def _backtest(self, **options: object) -> None:
-        lake, snapshot = self._dirs(options)
         version = options["version"]
         model = ChurnModel.objects.filter(version=version).first() if version else services.active_model()
         if model is None:
             raise CommandError(f"no model version {version!r}" if version else "no active model; name --version")
+        lake, snapshot = self._dirs(options)
         with transaction.atomic():
             check = services.backtest(model, month=str(options["month"]), lake_dir=lake, snapshot_dir=snapshot)
         self.stdout.write(json.dumps({"version": model.version, "month": check.month.isoformat()[:7],
