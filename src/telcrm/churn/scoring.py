@@ -14,9 +14,10 @@ from telcrm.churn.training import ChurnEstimator, model_matrix
 
 
 @lru_cache(maxsize=4)
-def load_estimator(version: str, artifact: bytes) -> ChurnEstimator:
+def load_estimator(artifact: bytes) -> ChurnEstimator:
     """The estimator of a stored version, parsed once per process rather than per batch
-    (the booster's text is a few hundred kilobytes)."""
+    (the booster's text is a few hundred kilobytes; the bytes themselves are the key, so
+    a retrained version is never served from the cache)."""
     return ChurnEstimator.from_bytes(artifact)
 
 

@@ -206,7 +206,7 @@ def score_lines(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
     line's risk up most, contributions in log-odds). Stateless per call, so a million lines
     can be scored in batches.
     """
-    return score_frame(load_estimator(model.version, bytes(model.artifact)), features)
+    return score_frame(load_estimator(bytes(model.artifact)), features)
 
 
 def check_drift(model: ChurnModel, features: pd.DataFrame, scores: pd.DataFrame, *, month: str) -> ModelCheck:

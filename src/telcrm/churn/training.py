@@ -51,11 +51,6 @@ def model_matrix(frame: pd.DataFrame, features: tuple[str, ...] | list[str] = FE
     return pd.DataFrame(out, index=frame.index)
 
 
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    return np.log(p / (1 - p))
-
-
 class ChurnEstimator:
     """LightGBM trees plus a calibrator (architecture.md, convention 9).
 
