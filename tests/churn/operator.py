@@ -62,15 +62,15 @@ def simulated_operator(out: Path, *, subscribers: int = SUBSCRIBERS, months: int
 
 
 def truth_probability(source: Path, frame: pd.DataFrame, horizon: int) -> np.ndarray:
-    """The simulator's own probability that each row's line closes within its label
-    window, 1 - prod(1 - hazard) over the window's months, from ``truth/churn.parquet``
-    (the hazards it drew closures from). It knows each line's unobservable frailty and
-    the window's future, so no model can be expected to rank better."""
+    """The simulator's own churn probability for each row over its label window, from the
+    hazard it drew the first month's closure with (``truth/churn.parquet``): that hazard
+    comes from the line's facts at the end of as_of plus its unobservable frailty, so no
+    model of the observable facts can be expected to rank better. The hazard is held for
+    the whole window, 1 - (1 - h) ** horizon, because the later months' hazards exist only
+    for the lines that did not close, and using them would rank churners low."""
     truth = pq.read_table(source / "truth" / "churn.parquet", columns=["msisdn", "month", "hazard"]).to_pandas()
-    survive = []
+    hazard = pd.Series(np.nan, index=frame.index)
     for as_of, rows in frame.groupby("as_of", sort=False):
-        window = [shift_month(str(as_of), k) for k in range(1, horizon + 1)]
-        h = truth[truth.month.isin(window)]
-        stay = np.exp(np.log1p(-h.hazard).groupby(h.msisdn).sum())
-        survive.append(rows.msisdn.map(stay).fillna(1.0).set_axis(rows.index))
-    return 1.0 - pd.concat(survive).loc[frame.index].to_numpy()
+        first = truth[truth.month == shift_month(str(as_of), 1)].set_index("msisdn").hazard
+        hazard.loc[rows.index] = rows.msisdn.map(first).to_numpy()
+    return 1.0 - (1.0 - hazard.fillna(0.0).to_numpy()) ** horizon
