@@ -178,6 +178,19 @@ class TestSurvivalCounts:
         assert (row.alpha, row.beta) == pytest.approx((0.704, 1.182), abs=5e-4)
         assert row.fit_level == "payment_type"  # the only cohort and brand: their curve is everyone's
 
+    def test_any_payment_type_but_prepaid_renews_yearly(self):
+        rows: list[dict] = []
+        survivors = [1000, 631, 468]
+        for year, (alive, left) in enumerate(itertools.pairwise(survivors)):
+            rows += [subscriber(f"H{year}-{i}", payment_type="hybrid", activated_on=dt.date(2022, 1, 1),
+                                status="closed", status_date=dt.date(2022 + year, 3, 1)) for i in range(alive - left)]
+        rows += [subscriber(f"H-{i}", payment_type="hybrid", activated_on=dt.date(2022, 1, 1))
+                 for i in range(survivors[-1])]
+        counts = self.counts(rows, observed_from="2022-01")
+        assert counts[["period", "at_risk", "churned"]].values.tolist() == [[1, 1000, 369], [2, 631, 163]]
+        lookup = fit_survival(counts, as_of=AS_OF)
+        assert set(lookup.period_months) == {12}
+
     def test_observed_from_after_as_of_is_refused(self):
         with pytest.raises(ValueError):
             survival_counts(snapshot([subscriber("X1")]), as_of=AS_OF, observed_from="2024-07")

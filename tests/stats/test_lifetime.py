@@ -195,7 +195,11 @@ class TestLookup:
         assert (row.alpha, row.beta) == pytest.approx((0.6, 3.0), rel=1e-4)
         expected = residual_months(0.6, 3.0, np.array([113]), period_months=12, annual_discount=0.1, horizon_months=12)
         assert row.expected_lifetime_months == pytest.approx(expected["expected_lifetime_months"][0])
-        assert lookup.tenure_months.max() == as_of - 2015 * 12
+        # Tenures reach 40 years back, so a line of a cohort with no finished period since
+        # observation began still finds its payment type's curve.
+        assert lookup.tenure_months.max() == as_of - (2024 - 40) * 12
+        old = lookup[(lookup.tenure_months == 300) & (lookup.payment_type == "postpaid")]
+        assert set(old.brand) == {"gotone", ALL_BRANDS} and set(old.cohort) == {1999}
         assert set(lookup[lookup.payment_type == "prepaid"].brand) == {"easyown", ALL_BRANDS}
 
     def test_an_empty_table_gives_an_empty_lookup(self):

@@ -168,8 +168,11 @@ def fit_survival(counts: pd.DataFrame, *, as_of: str, rules: ValueRules | None =
     expected_lifetime_months, alive_months, alive_month_weights`` (``stats/lifetime.py``;
     brand ``"*"`` rows are the payment type's pooled fit, for brands without their own)."""
     rules = rules or ValueRules()
+    periods = rules.period_months()
+    # Every payment type but prepaid renews by contract, as in ``survival_counts``.
+    lengths = {kind: periods.get(kind, periods["postpaid"]) for kind in counts.payment_type.unique()}
     return derl_lookup(
-        counts, as_of_index=month_index(as_of), period_months=rules.period_months(),
+        counts, as_of_index=month_index(as_of), period_months=lengths,
         annual_discount=rules.annual_discount, horizon_months=rules.horizon_months,
         min_lines=rules.min_group_lines, min_periods=rules.min_group_periods,
     )

@@ -31,6 +31,9 @@ import pandas as pd
 
 from telcrm.stats.sbg import PARAMETER_BOUNDS, ShiftedBetaGeometricFitter, derl, life_table_log_likelihood
 
+OLDEST_YEARS = 40
+"""How far back the lookup's tenures reach at least: older than any mobile line."""
+
 COUNT_COLUMNS = ("payment_type", "cohort", "brand", "period", "at_risk", "churned")
 ALL_BRANDS = "*"
 """Brand of the lookup rows fitted to every brand of a payment type: the fallback for a
@@ -155,13 +158,15 @@ def derl_lookup(
     """The lookup ``(payment_type, brand, tenure_months) -> expected_lifetime_months,
     alive_months, alive_month_weights`` for the month ``as_of_index`` (year * 12 + month -
     1), with the cohort, fit and its level; ``counts`` has ``COUNT_COLUMNS``. Tenures run
-    from 0 to that of the oldest cohort's first month."""
+    from 0 to that of the oldest cohort's first month, and at least ``OLDEST_YEARS``
+    back: a line with no finished period since observation began (a short lake) still
+    finds its brand's or payment type's curve."""
     missing = set(COUNT_COLUMNS) - set(counts.columns)
     if missing:
         raise ValueError(f"life table lacks columns {sorted(missing)}")
     if counts.empty:
         return pd.DataFrame(columns=[*LOOKUP_COLUMNS])
-    first_cohort = int(counts.cohort.min())
+    first_cohort = min(int(counts.cohort.min()), as_of_index // 12 - OLDEST_YEARS)
     cohorts = range(first_cohort, as_of_index // 12 + 1)
     fits = group_fits(counts, min_lines=min_lines, min_periods=min_periods, cohorts=cohorts)
     tenure = np.arange(0, as_of_index - 12 * first_cohort + 1)
