@@ -37,7 +37,14 @@ class TestTrainCommand:
         assert [(m["version"], m["active"]) for m in listed] == [("churn-1", True)]
         assert listed[0]["roc_auc"] == result["metrics"]["roc_auc"] and listed[0]["test"][1] == "2026-10-31"
 
-        check, _ = churn("backtest", "--month", "2026-07", *dirs)
+        second, _ = churn("train", *dirs, "--calibration", "sigmoid")
+        assert second["version"] == "churn-2" and not second["active"]
+        assert churn("activate", "churn-2")[0] == {"version": "churn-2", "active": True}
+        assert ChurnModel.objects.get(active=True).version == "churn-2"
+        with pytest.raises(CommandError, match="no model version 'churn-9'"):
+            churn("activate", "churn-9")
+
+        check, _ = churn("backtest", "--month", "2026-07", "--version", "churn-1", *dirs)
         assert check["version"] == "churn-1" and check["month"] == "2026-07" and check["roc_auc"] > 0.5
         assert ModelCheck.objects.filter(kind="backtest").count() == 1
 

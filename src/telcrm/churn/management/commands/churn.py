@@ -4,6 +4,7 @@
 - ``train``: a new version from the lake's history (time split, calibration), printed as
   JSON; ``--activate`` makes it the one the nightly run scores with;
 - ``models``: the stored versions with their test metrics;
+- ``activate``: make a stored version the one the nightly run scores with;
 - ``backtest``: a version's realised quality on a month whose horizon has passed.
 """
 
@@ -55,6 +56,9 @@ class Command(BaseCommand):
         _lake_options(train)
 
         sub.add_parser("models", help="list model versions with their test metrics")
+        activate = sub.add_parser("activate", help="score with this version from now on")
+        activate.add_argument("version")
+        activate.add_argument("--actor", default=None, help="user name the activation is recorded as")
 
         check = sub.add_parser("backtest", help="a version's realised quality on a month whose horizon has passed")
         check.add_argument("--month", required=True, help="YYYY-MM, a month the version scored")
@@ -116,6 +120,14 @@ class Command(BaseCommand):
 
     def _models(self, **options: object) -> None:
         self.stdout.write(json.dumps(services.model_summaries(), indent=2))
+
+    def _activate(self, **options: object) -> None:
+        model = ChurnModel.objects.filter(version=options["version"]).first()
+        if model is None:
+            raise CommandError(f"no model version {options['version']!r}")
+        with transaction.atomic():
+            services.activate_model(services.modelling_actor(options["actor"]), model=model)  # type: ignore[arg-type]
+        self.stdout.write(json.dumps({"version": model.version, "active": True}))
 
     def _backtest(self, **options: object) -> None:
         version = options["version"]
