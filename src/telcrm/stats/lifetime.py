@@ -89,7 +89,7 @@ def group_fits(counts: pd.DataFrame, *, min_lines: int, min_periods: int, cohort
     so it only needs to be identified (two periods, someone lost and someone kept); one
     whose whole table cannot be fitted is left out: its lines get no lifetime rather than
     an invented one."""
-    rows = []
+    rows: list[tuple] = []
     for payment_type, table in counts.groupby("payment_type", sort=True):
         overall = _fit(table, min_lines=1, min_periods=2)
         if overall is None:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize
 
 
@@ -56,7 +57,7 @@ def retention_rates(alpha: float, beta: float, periods: int) -> np.ndarray:
     return (beta + t - 1) / (alpha + beta + t - 1)
 
 
-def log_likelihood(alpha: float, beta: float, survivors: Sequence[int]) -> float:
+def log_likelihood(alpha: float, beta: float, survivors: ArrayLike) -> float:
     counts = np.asarray(survivors, dtype=float)
     periods = len(counts) - 1
     lost = counts[:-1] - counts[1:]
@@ -66,7 +67,7 @@ def log_likelihood(alpha: float, beta: float, survivors: Sequence[int]) -> float
 
 
 def life_table_log_likelihood(
-    alpha: float, beta: float, period: Sequence[int], at_risk: Sequence[float], churned: Sequence[float]
+    alpha: float, beta: float, period: ArrayLike, at_risk: ArrayLike, churned: ArrayLike
 ) -> float:
     """Log-likelihood of a life table: ``at_risk[i]`` customers entered period
     ``period[i]`` (had renewed ``period[i] - 1`` times) and ``churned[i]`` of them left at
@@ -136,7 +137,7 @@ def hyp2f1_unit_a(b: np.ndarray, c: np.ndarray, z: float) -> np.ndarray:
     return np.concatenate(sums) if sums else np.zeros(0)
 
 
-def derl(alpha: float, beta: float, n: int | np.ndarray, discount: float) -> np.ndarray:
+def derl(alpha: float, beta: float, n: ArrayLike, discount: float) -> np.ndarray:
     """Discounted expected residual lifetime of a customer in its n-th period (n >= 1)."""
     n_arr = np.asarray(n, dtype=float)
     if np.any(n_arr < 1):
@@ -176,7 +177,7 @@ class ShiftedBetaGeometricFitter:
         return self
 
     def fit_life_table(
-        self, period: Sequence[int], at_risk: Sequence[float], churned: Sequence[float]
+        self, period: ArrayLike, at_risk: ArrayLike, churned: ArrayLike
     ) -> ShiftedBetaGeometricFitter:
         """Fit to a life table (see ``life_table_log_likelihood``): customers entering
         each period and those lost at its end, possibly first seen in mid-life."""
@@ -199,7 +200,7 @@ class ShiftedBetaGeometricFitter:
     def survival_function(self, periods: int) -> np.ndarray:
         return survival(self.alpha_, self.beta_, periods)
 
-    def derl(self, n: int | np.ndarray, discount: float) -> np.ndarray:
+    def derl(self, n: ArrayLike, discount: float) -> np.ndarray:
         return derl(self.alpha_, self.beta_, n, discount)
 
     @property

@@ -38,10 +38,10 @@ def _rows(actor: User, group: str, month: dt.date) -> QuerySet:
     visible = visible_customers(actor).values("pk")
     in_month = {"month__range": _month_range(month), "customer__in": visible}
     if group in Grade.values or group == ENTERPRISE:
-        rows = EnterpriseValue.objects.filter(**in_month)
-        return rows if group == ENTERPRISE else rows.filter(grade=group)
-    rows = LineValue.objects.filter(customer__kind=CustomerKind.INDIVIDUAL, **in_month)
-    return rows if group == INDIVIDUAL else rows.filter(segment=group)
+        graded = EnterpriseValue.objects.filter(**in_month)
+        return graded if group == ENTERPRISE else graded.filter(grade=group)
+    lines = LineValue.objects.filter(customer__kind=CustomerKind.INDIVIDUAL, **in_month)
+    return lines if group == INDIVIDUAL else lines.filter(segment=group)
 
 
 def group_totals(actor: User, *, month: dt.date, group: str) -> GroupTotals:
