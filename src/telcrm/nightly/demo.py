@@ -3,7 +3,9 @@ screen has history to show (tier changes need a month before; the risk panel a t
 
 A churn model is trained first when none is active, on the lake's history up to its newest
 month; a lake too short for an honest time split (``analytics.churn_dataset.time_split``)
-leaves the warnings to the rules alone, and the demo says so. A second ``make demo`` on
+leaves the warnings to the rules alone, and the demo says so. The demo's earlier months
+are then scored by a model whose training window covered their outcomes: fine for showing
+the screens, not a measure of the model (its own test months are, ``ChurnModel.metrics``). A second ``make demo`` on
 the same data finds the model active and every month done (``services.current_run``), and
 runs nothing again.
 """
