@@ -134,10 +134,12 @@ def _materialise(con: BaseBackend, lines: ibis.Table, directory: Path) -> tuple[
 
 
 def _money(table: pa.Table, names: tuple[str, ...]) -> pa.Table:
-    """Yuan as ``decimal(14, 2)``, rounded to the fen once, here (architecture.md, 10)."""
+    """Yuan as ``decimal(14, 2)``, rounded to the fen once, here (architecture.md, 10).
+    First to six places: a sum or mean of money exactly at half a fen comes from the
+    engines one unit in the last place apart, and would round to different fen."""
     for name in names:
         index = table.schema.get_field_index(name)
-        rounded = pc.round(pc.cast(table.column(name), pa.float64()), 2)
+        rounded = pc.round(pc.round(pc.cast(table.column(name), pa.float64()), 6), 2)
         table = table.set_column(index, name, pc.cast(rounded, MONEY))
     return table
 
@@ -198,7 +200,7 @@ def _risk(lines: pa.Table) -> pa.Table:
         pc.cast(lines.column("lifetime_value"), pa.float64()),
         pc.multiply(pc.cast(lines.column("margin"), pa.float64()), 12.0),
     )
-    loss = pc.cast(pc.round(pc.max_element_wise(pc.multiply(risk, value), 0.0), 2), MONEY)
+    loss = pc.cast(pc.round(pc.round(pc.max_element_wise(pc.multiply(risk, value), 0.0), 6), 2), MONEY)
     alert = pc.fill_null(pc.greater_equal(lines.column("probability"), ALERT_PROBABILITY), False)
     return lines.append_column("expected_loss", loss).append_column("warned", pc.or_(pc.greater(fired, 0), alert))
 
