@@ -96,6 +96,25 @@ class TestReasons:
         json.dumps(reasons)
 
 
+class TestExplainedLines:
+    def test_reasons_go_to_the_riskiest_fifth_at_training_time(self, dataset, estimator):
+        fit, test = dataset[1]["fit"], dataset[1]["test"]
+        explained = score_frame(estimator, fit).reasons.map(bool)
+        assert explained.mean() == pytest.approx(0.2, abs=0.01)
+        scores = score_frame(estimator, test)
+        above = scores.probability >= estimator.reason_threshold_
+        assert (scores.reasons.map(len)[~above] == 0).all()
+        assert scores.reasons[above].tolist() == estimator.reasons(model_matrix(test)[above.to_numpy()])
+
+    def test_a_share_of_one_explains_every_line(self, dataset):
+        fit, cal, test = dataset[1]["fit"], dataset[1]["calibration"], dataset[1]["test"].head(500)
+        model = ChurnEstimator(explained_share=1.0).fit(
+            model_matrix(fit), fit[LABEL].to_numpy(dtype=int), model_matrix(cal), cal[LABEL].to_numpy(dtype=int))
+        reasons = score_frame(ChurnEstimator.from_bytes(model.to_bytes()), test).reasons
+        assert reasons.tolist() == model.reasons(model_matrix(test))
+        assert reasons.map(bool).mean() > 0.95
+
+
 class TestArtifact:
     def test_a_stored_model_scores_exactly_as_the_fitted_one(self, dataset, estimator):
         test = dataset[1]["test"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from telcrm.churn.training import ChurnEstimator, model_matrix
@@ -22,7 +23,8 @@ def load_estimator(artifact: bytes) -> ChurnEstimator:
 
 
 def score_frame(estimator: ChurnEstimator, features: pd.DataFrame) -> pd.DataFrame:
-    """``msisdn``, calibrated ``probability`` and ``reasons`` for each row, in input order."""
+    """``msisdn``, calibrated ``probability`` and ``reasons`` for each row, in input order;
+    reasons only from the estimator's ``reason_threshold_`` up (``training.EXPLAINED_SHARE``)."""
     if "msisdn" not in features.columns:
         raise ValueError("features need an msisdn column")
     missing = [name for name in estimator.features_ if name not in features.columns]
@@ -32,8 +34,10 @@ def score_frame(estimator: ChurnEstimator, features: pd.DataFrame) -> pd.DataFra
         return pd.DataFrame({"msisdn": pd.Series(dtype="object"), "probability": pd.Series(dtype="float64"),
                              "reasons": pd.Series(dtype="object")})
     x = model_matrix(features, estimator.features_)
-    return pd.DataFrame({
-        "msisdn": features["msisdn"].to_numpy(),
-        "probability": estimator.predict_proba(x),
-        "reasons": estimator.reasons(x),
-    })
+    probability = estimator.predict_proba(x)
+    explained = probability >= estimator.reason_threshold_
+    reasons: list[list[dict[str, object]]] = [[] for _ in range(len(x))]
+    if explained.any():
+        for i, line in zip(np.flatnonzero(explained), estimator.reasons(x[explained]), strict=True):
+            reasons[i] = line
+    return pd.DataFrame({"msisdn": features["msisdn"].to_numpy(), "probability": probability, "reasons": reasons})

@@ -34,7 +34,7 @@ from telcrm.analytics.months import month_end, month_index
 from telcrm.churn import drift
 from telcrm.churn.models import ChurnModel, ModelCheck
 from telcrm.churn.scoring import load_estimator, score_frame
-from telcrm.churn.training import ChurnEstimator, evaluate, model_matrix
+from telcrm.churn.training import EXPLAINED_SHARE, ChurnEstimator, evaluate, model_matrix
 from telcrm.core.errors import PermissionDenied, ValidationFailed
 
 DEFAULT_HORIZON = 3
@@ -114,6 +114,7 @@ def train_model(
     activate: bool = False,
     seed: int = 0,
     calibration: str = "isotonic",
+    explained_share: float = EXPLAINED_SHARE,
     progress: Callable[[str], None] | None = None,
 ) -> ChurnModel:
     """Train a new version on the lake's history as it stood at ``as_of`` (``YYYY-MM``,
@@ -124,8 +125,9 @@ def train_model(
     time split (``analytics.churn_dataset``): fit months, a later calibration slice, and
     test months whose label windows start after every training label has ended. The stored
     version carries the windows, horizon, features, parameters, test metrics, drift
-    baselines and the fitted booster with its calibrator. ``progress`` is told the name of
-    each stage as it starts.
+    baselines and the fitted booster with its calibrator. ``explained_share``: the share of
+    lines (the riskiest at training time) that get reason codes when scored. ``progress``
+    is told the name of each stage as it starts.
     """
     _require(actor, "churn.add_churnmodel", "train churn models")
     _check_month("as_of", as_of)
@@ -153,7 +155,7 @@ def train_model(
     tell("fitting and calibrating")
     x = {name: model_matrix(part) for name, part in parts.items()}
     y = {name: part[LABEL].to_numpy(dtype=int) for name, part in parts.items()}
-    estimator = ChurnEstimator(calibration=calibration, seed=seed).fit(
+    estimator = ChurnEstimator(calibration=calibration, seed=seed, explained_share=explained_share).fit(
         x["fit"], y["fit"], x["calibration"], y["calibration"])
 
     tell("measuring on the test months")
@@ -203,8 +205,9 @@ def score_lines(model: ChurnModel, features: pd.DataFrame) -> pd.DataFrame:
     columns are ignored; ``msisdn`` is required). Returns one row per input row, in input
     order: ``msisdn``, ``probability`` (float, calibrated) and ``reasons`` (a JSON-able list
     of up to three ``{"feature", "value", "contribution"}`` dicts, the features that push the
-    line's risk up most, contributions in log-odds). Stateless per call, so a million lines
-    can be scored in batches.
+    line's risk up most, contributions in log-odds; empty below the riskiest fifth at
+    training time, ``training.EXPLAINED_SHARE``). Stateless per call, so a million lines can
+    be scored in batches.
     """
     return score_frame(load_estimator(bytes(model.artifact)), features)
 
