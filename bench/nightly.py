@@ -248,11 +248,14 @@ def main() -> None:
     parser.add_argument("--reference", action=both, help="pandas reference (default: up to 1M lines)")
     parser.add_argument("--spark", action=both, help="Spark local[2] (default: up to 1M lines)")
     parser.add_argument("--whole-run", action="store_true", help="also time telcrm nightly on the operator's DB")
+    parser.add_argument("--prepare-only", action="store_true", help="simulate and land the operator, then stop")
     args = parser.parse_args()
     small = args.subscribers <= 1_000_000
 
     data_dir = (args.work / f"operator-{args.subscribers}x{args.months}").resolve()
     lake, snapshot = prepare(data_dir, args.subscribers, args.months, args.seed)
+    if args.prepare_only:
+        return
     as_of = args.as_of or pipeline.lake_months(lake)[-1]
     memory, stages, checks, ratios = Memory(), {}, {}, {}
     with measured(memory, stages, "duckdb bare scan"):
@@ -275,6 +278,9 @@ def main() -> None:
         spark = run_stages(memory, stages, "spark", con, lake, snapshot, as_of)
         con.disconnect()
         checks["spark differences"] = compare_results(duckdb, spark)
+        if checks["spark differences"]:  # kept for a look at the lines that differ
+            for engine, results in (("duckdb", duckdb), ("spark", spark)):
+                pq.write_table(results.lines, data_dir / f"nightly-bench-{engine}-lines.parquet")
         ratios["spark local[2] run / duckdb run"] = stages["spark run"]["seconds"] / stages["duckdb run"]["seconds"]
     if args.whole_run and (data_dir / "telcrm.sqlite3").exists():
         whole_run(memory, stages, data_dir, args.threads)

@@ -191,7 +191,8 @@ def differences(ours: pd.DataFrame, reference: pd.DataFrame) -> dict[str, str]:
             bad = ~((a == b) | (a.isna() & b.isna())).to_numpy()
         if bad.any():
             i = int(np.argmax(bad))
-            problems[name] = f"{int(bad.sum())} lines, e.g. {ours.index[i]}: {a[i]!r} vs {b[i]!r}"
+            example = f"{ours[name].iloc[i]!r} vs {reference[name].iloc[i]!r}"
+            problems[name] = f"{int(bad.sum())} lines, e.g. {ours.index[i]}: {example}"
     return problems
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,6 +23,7 @@ import pytest
 from telcrm.analytics import backends, features, schemas
 from telcrm.analytics.months import shift_month
 from telcrm.analytics.tiers import GRADES, SEGMENTS, enterprise_grades, enterprise_revenue, individual_segments
+from telcrm.analytics.value import ValueRules, enterprise_values, fit_survival, line_values, survival_counts
 from telcrm.analytics.warnings import RULES, churn_warnings, warning_flags
 
 from .lakes import bills, money, subscriber, usage, write_lake, write_table
@@ -34,6 +36,10 @@ MONTHS = 24
 TOLERANCE = 1e-9
 RANDOM_LINES = 240
 STEADY = [100.0] * MONTHS
+# Fits per payment type, cohort and brand from a few dozen lines, so the small lake has some.
+VALUE_RULES = ValueRules(min_group_lines=20, min_group_periods=2)
+EXPRESSIONS = ["features", "segments", "revenue", "grades", "warning_flags", "warnings", "survival", "lifetime",
+               "line_values", "enterprise_values"]
 
 
 def _constructed() -> tuple[list, list, list]:
@@ -144,15 +150,18 @@ def lake(tmp_path_factory):
     write_table(root / "subscribers.parquet", constructed[2] + random[2], schemas.SUBSCRIBERS)
     write_table(root / "enterprises.parquet", [{"customer_no": f"E{i}"} for i in range(12)], schemas.ENTERPRISES)
     write_table(root / "circuits.parquet", _circuits(), schemas.CIRCUITS)
+    tree = [{"customer_no": f"E{i}", "parent_no": {1: "E0", 2: "E1", 3: "E1"}.get(i)} for i in range(12)]
+    write_table(root / "enterprise_tree.parquet", tree, schemas.ENTERPRISE_TREE)
     return root
 
 
 def _results(con, root) -> dict[str, tuple]:
-    """Every expression of the nightly analytics on one engine: (key, schema, frame)."""
+    """Every expression of the nightly analytics on one engine: (keys, schema, frame)."""
+    subscribers = backends.read_snapshot(con, root / "subscribers.parquet", schemas.SUBSCRIBERS)
     feats = features.subscriber_features(
         backends.read_lake(con, root / "lake", "bills"),
         backends.read_lake(con, root / "lake", "usage"),
-        backends.read_snapshot(con, root / "subscribers.parquet", schemas.SUBSCRIBERS),
+        subscribers,
         as_of=AS_OF,
     )
     revenue = enterprise_revenue(
@@ -162,18 +171,29 @@ def _results(con, root) -> dict[str, tuple]:
         as_of=AS_OF,
     )
     individuals = feats.filter(feats.customer_no.startswith("C") & ~feats.closed)
+    survival = survival_counts(subscribers, as_of=AS_OF, observed_from=FIRST, rules=VALUE_RULES)
+    # The sBG fit runs in Python on what each engine counted: equal counts, equal fits.
+    lookup = fit_survival(con.to_pandas(survival), as_of=AS_OF, rules=VALUE_RULES)
+    values = line_values(feats, ibis.memtable(lookup), as_of=AS_OF, rules=VALUE_RULES)
+    tree = backends.read_snapshot(con, root / "enterprise_tree.parquet", schemas.ENTERPRISE_TREE)
     expressions = {
-        "features": ("msisdn", feats),
-        "segments": ("msisdn", individual_segments(individuals)),
-        "revenue": ("customer_no", revenue),
-        "grades": ("customer_no", enterprise_grades(revenue)),
-        "warning_flags": ("msisdn", warning_flags(feats)),
-        "warnings": ("msisdn", churn_warnings(feats)),
+        "features": (["msisdn"], feats),
+        "segments": (["msisdn"], individual_segments(individuals)),
+        "revenue": (["customer_no"], revenue),
+        "grades": (["customer_no"], enterprise_grades(revenue)),
+        "warning_flags": (["msisdn"], warning_flags(feats)),
+        "warnings": (["msisdn"], churn_warnings(feats)),
+        "survival": (["payment_type", "cohort", "brand", "period"], survival),
+        "line_values": (["msisdn"], values),
+        "enterprise_values": (["customer_no"], enterprise_values(revenue, values, tree, rules=VALUE_RULES)),
     }
-    return {
-        name: (key, expr.schema(), con.to_pandas(expr).sort_values(key).reset_index(drop=True))
-        for name, (key, expr) in expressions.items()
+    results = {
+        name: (keys, expr.schema(), con.to_pandas(expr).sort_values(keys).reset_index(drop=True))
+        for name, (keys, expr) in expressions.items()
     }
+    keys = ["payment_type", "brand", "tenure_months"]
+    results["lifetime"] = (keys, None, lookup.sort_values(keys).reset_index(drop=True))
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -203,13 +223,13 @@ def _mismatches(a: pd.DataFrame, b: pd.DataFrame) -> dict[str, str]:
 
 
 class TestSparkMatchesDuckDB:
-    @pytest.mark.parametrize("name", ["features", "segments", "revenue", "grades", "warning_flags", "warnings"])
+    @pytest.mark.parametrize("name", EXPRESSIONS)
     def test_same_rows_and_values(self, duckdb_results, spark_results, name):
-        key, duck_schema, duck = duckdb_results[name]
+        keys, duck_schema, duck = duckdb_results[name]
         _, spark_schema, spark = spark_results[name]
         assert spark_schema == duck_schema
         assert list(spark.columns) == list(duck.columns)
-        assert list(spark[key]) == list(duck[key])
+        assert spark[keys].equals(duck[keys])
         assert _mismatches(duck, spark) == {}
 
     def test_month_is_read_as_its_label(self, lake, spark_results):
@@ -244,6 +264,11 @@ class TestTheLakeExercisesEverything:
         flags = duckdb_results["warning_flags"][2]
         assert all(flags[f"warn_{name}"].any() for name in RULES)
         assert (flags.reason_count >= 2).any() and (flags.reason_count == 0).any()
+
+    def test_lifetime_values_come_from_fits(self, duckdb_results):
+        values = duckdb_results["line_values"][2]
+        assert values.lifetime_value.notna().all() and values.expected_lifetime_months.nunique() > 3
+        assert (duckdb_results["enterprise_values"][2].additional_value > 0).any()
 
     def test_features_include_nulls_and_lines_left_out(self, duckdb_results):
         feats = duckdb_results["features"][2]

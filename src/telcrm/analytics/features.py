@@ -40,10 +40,19 @@ def _window(table: ibis.Table, as_of: str) -> ibis.Table:
     return rows.mutate(back=back, x=(WINDOW_MONTHS - 1 - back).cast("float64"))
 
 
+RATIO_DIGITS = 12
+
+
 def _ratio(numerator: ibis.NumericValue, denominator: ibis.NumericValue) -> ibis.NumericValue:
     """Null where the denominator is zero: "no baseline" rather than an engine's choice of
-    infinity, NaN or error."""
-    return numerator / denominator.nullif(0)
+    infinity, NaN or error.
+
+    Rounded to 12 decimal places: means of money are often exactly at a rule's threshold
+    (154.84 / 3 against 442.40 / 6 is a ratio of exactly 0.70), and engines summing in a
+    different order land one unit in the last place either side of it, so DuckDB warned a
+    line Spark did not. Rounding puts both on the same double; 1e-12 is far below any
+    threshold's meaning."""
+    return (numerator / denominator.nullif(0)).round(RATIO_DIGITS)
 
 
 def _slope_sums(t: ibis.Table, y: ibis.NumericValue, months: int, name: str) -> dict:
