@@ -9,9 +9,12 @@ from telcrm.churn.models import ChurnModel
 from telcrm.core.roles import Role
 from telcrm.nightly.demo import run_demo_nightly
 from telcrm.nightly.models import NightlyRun, RunStatus
+from telcrm.nightly.services import active_run_rules, current_run, lake_digest
 from telcrm.value.models import RuleKind, TierChange
 from telcrm.value.rules import save_rules
 from tests import factories
+
+from .conftest import END_MONTH, first_day
 
 
 class TestDemoNightly:
@@ -34,3 +37,17 @@ class TestDemoNightly:
         second = run_demo_nightly(out=io.StringIO(), months=2, progress=False)
         assert not {r.pk for r in first} & {r.pk for r in second}
         assert {r.rule_versions["warnings"] for r in second} == {"warnings-2"}
+
+    def test_a_run_older_than_the_active_model_is_not_current_even_under_its_version_name(self, operator,
+                                                                                          settings):
+        def done_run() -> NightlyRun:
+            return NightlyRun.objects.create(
+                month=first_day(END_MONTH), engine="duckdb", status=RunStatus.DONE, model_version="churn-1",
+                rule_versions=active_run_rules().versions(), data_digest=lake_digest(settings.LAKE_DIR))
+
+        before = done_run()  # scored by an earlier model of that name, since deleted
+        ChurnModel.objects.create(version="churn-1", active=True, train_start=before.month, train_end=before.month,
+                                  horizon_months=1, features=[], artifact=b"")
+        assert current_run(END_MONTH) is None
+        after = done_run()
+        assert current_run(END_MONTH) == after

@@ -94,7 +94,10 @@ def current_run(month: str, *, engine: str = "duckdb") -> NightlyRun | None:
     model = churn_services.active_model()
     model_version = model.version if model else ""
     digest = lake_digest(Path(settings.LAKE_DIR))
-    for run in NightlyRun.objects.filter(month=first_day(month), status=RunStatus.DONE, engine=engine):
+    runs = NightlyRun.objects.filter(month=first_day(month), status=RunStatus.DONE, engine=engine)
+    if model is not None:  # a version name can come back once its model is deleted; a run cannot predate it
+        runs = runs.filter(started_at__gte=model.created_at)
+    for run in runs:
         if run.data_digest == digest and run.rule_versions == rules and run.model_version == model_version:
             return run
     return None
