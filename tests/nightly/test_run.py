@@ -119,3 +119,17 @@ class TestTierChanges:
         changes = sorted(TierChange.objects.values_list("customer_id", "subscription_id", "previous", "tier"))
         run(END_MONTH)
         assert sorted(TierChange.objects.values_list("customer_id", "subscription_id", "previous", "tier")) == changes
+
+
+class TestValueRules:
+    def test_a_stored_value_rule_set_sets_the_margins_and_its_version_is_recorded(self, operator):
+        first = run()
+        month = first_day(END_MONTH)
+        before = dict(LineValue.objects.filter(month=month).values_list("subscription_id", "margin"))
+        save_rules(factories.user(Role.ADMINISTRATOR), kind=RuleKind.VALUE,
+                   settings={f"cost_{name}": 0.0 for name in ("plan_fee", "voice", "data", "sms", "vas", "roaming")})
+        second = run()
+        after = LineValue.objects.filter(month=month).values_list("subscription_id", "revenue", "margin")
+        assert first.rule_versions["values"] == "value-1" and second.rule_versions["values"] == "value-2"
+        assert all(margin == revenue for _, revenue, margin in after)
+        assert any(before[line] < margin for line, _, margin in after)

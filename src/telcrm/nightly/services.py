@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from telcrm.analytics import backends
 from telcrm.analytics.months import month_index
-from telcrm.analytics.value import ValueRules
 from telcrm.churn import services as churn_services
 from telcrm.churn import store as churn_store
 from telcrm.core.errors import ValidationFailed
@@ -64,7 +63,7 @@ def active_run_rules() -> pipeline.RunRules:
         segments=active_rules(RuleKind.SEGMENTS),  # type: ignore[arg-type]
         grades=active_rules(RuleKind.GRADES),  # type: ignore[arg-type]
         warnings=active_rules(RuleKind.WARNINGS),  # type: ignore[arg-type]
-        values=ValueRules(),
+        values=active_rules(RuleKind.VALUE),  # type: ignore[arg-type]
     )
 
 

@@ -15,6 +15,7 @@ class RuleKind(models.TextChoices):
     SEGMENTS = "segments", _("individual value segments")
     GRADES = "grades", _("enterprise grades 1A-5A")
     WARNINGS = "warnings", _("churn warning rules")
+    VALUE = "value", _("value and lifetime value")
 
 
 class Segment(models.TextChoices):

@@ -2,7 +2,8 @@
 "Tier rules are configuration (editable by an administrator in the UI, versioned)").
 
 The thresholds themselves are the analytics dataclasses (``SegmentRules``, ``GradeRules``,
-``WarningRules``), which validate themselves; this module only stores and finds versions.
+``WarningRules``, and ``ValueRules``: cost shares, discount rate, periods), which validate
+themselves; this module only stores and finds versions.
 With no stored version, the dataclass defaults apply (version ``segments-1`` etc.), so a
 fresh installation runs without any set-up.
 """
@@ -16,6 +17,7 @@ from django.contrib.auth.models import User
 
 from telcrm.analytics.rules import VersionedRules
 from telcrm.analytics.tiers import GradeRules, SegmentRules
+from telcrm.analytics.value import ValueRules
 from telcrm.analytics.warnings import WarningRules
 from telcrm.core.errors import PermissionDenied, ValidationFailed
 from telcrm.value.models import RuleKind, RuleSet
@@ -24,6 +26,7 @@ RULE_CLASSES: dict[str, type[VersionedRules]] = {
     RuleKind.SEGMENTS: SegmentRules,
     RuleKind.GRADES: GradeRules,
     RuleKind.WARNINGS: WarningRules,
+    RuleKind.VALUE: ValueRules,
 }
 
 

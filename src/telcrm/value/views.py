@@ -46,6 +46,22 @@ FIELD_LABELS = {
     "min_complaints": gettext_lazy("Complaints in 3 months, at least"),
     "contract_end_days": gettext_lazy("Contract ends within (days)"),
     "min_termination_requests": gettext_lazy("Termination requests in 3 months, at least"),
+    "cost_plan_fee": gettext_lazy("Cost share of plan fees (settlement, transit)"),
+    "cost_voice": gettext_lazy("Cost share of voice (inter-network settlement)"),
+    "cost_data": gettext_lazy("Cost share of data"),
+    "cost_sms": gettext_lazy("Cost share of SMS"),
+    "cost_vas": gettext_lazy("Cost share of value-added services (SP revenue share)"),
+    "cost_roaming": gettext_lazy("Cost share of roaming (visited network's charge)"),
+    "cost_circuits": gettext_lazy("Cost share of circuits (leased local loops)"),
+    "annual_discount": gettext_lazy("Annual discount rate"),
+    "postpaid_period_months": gettext_lazy("Postpaid renewal period (months)"),
+    "prepaid_period_months": gettext_lazy("Prepaid renewal period (months)"),
+    "horizon_months": gettext_lazy("Potential value horizon (months)"),
+    "trend_cap": gettext_lazy("Largest monthly spend trend counted (fraction)"),
+    "min_group_lines": gettext_lazy("Lines a cohort needs for a survival curve of its own"),
+    "min_group_periods": gettext_lazy("Periods a cohort needs for a survival curve of its own"),
+    "group_depth": gettext_lazy("Levels of group members counted as additional value"),
+    "circuit_lifetime_months": gettext_lazy("Expected lifetime of a circuit (months)"),
 }
 
 #: The analytics dataclasses' own validation messages, so the page can show them translated.
@@ -59,6 +75,12 @@ RULE_MESSAGES = (
     gettext_noop("competitor shift is a share of minutes, in (0, 1)"),
     gettext_noop("counts must be at least 1"),
     gettext_noop("contract end horizon must not be negative"),
+    gettext_noop("cost shares must lie between 0 and 1"),
+    gettext_noop("the annual discount rate must lie strictly between 0 and 1"),
+    gettext_noop("periods and the horizon are whole months, at least one"),
+    gettext_noop("trend_cap times (horizon + 1) must stay below 1, so no forecast turns negative"),
+    gettext_noop("a fit needs at least one line and two periods"),
+    gettext_noop("group_depth must be at least 1 and circuit_lifetime_months not negative"),
 )
 
 
