@@ -100,7 +100,9 @@ class TestExplainedLines:
     def test_reasons_go_to_the_riskiest_fifth_at_training_time(self, dataset, estimator):
         fit, test = dataset[1]["fit"], dataset[1]["test"]
         explained = score_frame(estimator, fit).reasons.map(bool)
-        assert explained.mean() == pytest.approx(0.2, abs=0.01)
+        # At least a fifth: isotonic calibration is a step function, and the step the 80th
+        # percentile falls on is explained whole.
+        assert 0.2 <= explained.mean() < 0.26
         scores = score_frame(estimator, test)
         above = scores.probability >= estimator.reason_threshold_
         assert (scores.reasons.map(len)[~above] == 0).all()

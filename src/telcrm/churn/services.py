@@ -218,7 +218,9 @@ def check_drift(model: ChurnModel, features: pd.DataFrame, scores: pd.DataFrame,
     ``scores`` are the month's lines (or a random sample of them: decile shares are stable
     on a hundred thousand lines); a rerun for the month replaces the check."""
     _check_month("month", month)
-    report = drift.drift_report(model.baseline, features, scores["probability"].to_numpy(dtype=float))
+    # The baseline holds the model's view of the features (``model_matrix``): compare like with like.
+    current = model_matrix(features, model.features)
+    report = drift.drift_report(model.baseline, current, scores["probability"].to_numpy(dtype=float))
     check, _ = ModelCheck.objects.update_or_create(
         model=model, month=_first_day(month), kind="drift", defaults={"metrics": report})
     return check

@@ -39,6 +39,7 @@ REASONS = 3
 # whole nightly run, and a line the inbox never shows needs no explanation. Lines below
 # get an empty list; their warning rules still speak. 1.0 explains every line.
 EXPLAINED_SHARE = 0.2
+DECIMALS = 9
 RELIABILITY_BINS = 10
 
 
@@ -46,14 +47,18 @@ def model_matrix(frame: pd.DataFrame, features: tuple[str, ...] | list[str] = FE
     """The model's columns as LightGBM takes them: text columns categorical (split on
     natively, as ``modelling.prepare_flat_table`` does for any table), everything else
     float with missing values kept missing. Categories unseen at training time become
-    missing at prediction, because the booster maps categories by its training list."""
+    missing at prediction, because the booster maps categories by its training list.
+
+    Numbers are rounded to 9 decimals: an engine sums floats in whatever order its threads
+    finish, so a mean can differ in its last bit from run to run or from DuckDB to Spark,
+    and a value sitting on a split threshold would then take the other branch."""
     out = {}
     for name in features:
         column = frame[name]
         if name in CATEGORICAL:
             out[name] = column.astype("string").astype("category")
         else:
-            out[name] = pd.to_numeric(column, errors="coerce").astype("float64")
+            out[name] = pd.to_numeric(column, errors="coerce").astype("float64").round(DECIMALS)
     return pd.DataFrame(out, index=frame.index)
 
 
