@@ -73,6 +73,13 @@ def _slope(t: ibis.Table, name: str) -> ibis.NumericValue:
     return _ratio(n * sxy - sx * sy, n * sxx - sx * sx)
 
 
+def _money_mean(amount: ibis.DecimalValue, where: ibis.BooleanValue | None = None) -> ibis.NumericValue:
+    """Mean of a money column: the sum taken exactly in decimal, then divided as float64.
+    A float sum depends on the order rows arrive in, which differs between engines and
+    between runs; a mean exactly at a threshold (300.00 for VIP) must not flip with it."""
+    return amount.sum(where=where).cast("float64") / amount.count(where=where).nullif(0)
+
+
 def spend_features(bills: ibis.Table, *, as_of: str) -> ibis.Table:
     """Spend level (mean total over 3/6/12 months), trend (least-squares slope of the total
     over the last 6 and 12 months, in yuan per month, and the ratio of the last 3 months'
@@ -84,13 +91,13 @@ def spend_features(bills: ibis.Table, *, as_of: str) -> ibis.Table:
     last3, prev6 = t.back < 3, (t.back >= 3) & (t.back < 9)
     aggregates = {
         "bill_months_12m": total.count(),
-        "spend_mean_3m": total.mean(where=last3),
-        "spend_mean_6m": total.mean(where=t.back < 6),
-        "spend_mean_12m": total.mean(),
-        "spend_mean_prev6": total.mean(where=prev6),
+        "spend_mean_3m": _money_mean(t.total, last3),
+        "spend_mean_6m": _money_mean(t.total, t.back < 6),
+        "spend_mean_12m": _money_mean(t.total),
+        "spend_mean_prev6": _money_mean(t.total, prev6),
         "bill_months_prev6": total.count(where=prev6),
         "_spend_std_12m": total.std(how="sample"),
-        **{f"{name}_mean_3m": t[name].cast("float64").mean(where=last3) for name in BILL_CATEGORIES},
+        **{f"{name}_mean_3m": _money_mean(t[name], last3) for name in BILL_CATEGORIES},
         **_slope_sums(t, total, 6, "s6"),
         **_slope_sums(t, total, 12, "s12"),
     }

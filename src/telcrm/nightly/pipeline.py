@@ -133,14 +133,20 @@ def _materialise(con: BaseBackend, lines: ibis.Table, directory: Path) -> tuple[
     return con.read_parquet(str(path)), path
 
 
+def _fen(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Yuan rounded to the fen, half away from zero, as ``MONEY``. Through six decimal
+    places first: a sum or mean of money exactly at half a fen comes from the engines one
+    unit in the last place apart, and would round to different fen. (Arrow's ``round`` of
+    a double to six places keeps such a value as it is, so the cast to decimal does it.)"""
+    six = pc.cast(pc.cast(values, pa.float64()), pa.decimal128(38, 6))
+    return pc.cast(pc.round(six, 2, round_mode="half_towards_infinity"), MONEY)
+
+
 def _money(table: pa.Table, names: tuple[str, ...]) -> pa.Table:
-    """Yuan as ``decimal(14, 2)``, rounded to the fen once, here (architecture.md, 10).
-    First to six places: a sum or mean of money exactly at half a fen comes from the
-    engines one unit in the last place apart, and would round to different fen."""
+    """Yuan as ``decimal(14, 2)``, rounded to the fen once, here (architecture.md, 10)."""
     for name in names:
         index = table.schema.get_field_index(name)
-        rounded = pc.round(pc.round(pc.cast(table.column(name), pa.float64()), 6), 2)
-        table = table.set_column(index, name, pc.cast(rounded, MONEY))
+        table = table.set_column(index, name, _fen(table.column(name)))
     return table
 
 
@@ -200,7 +206,7 @@ def _risk(lines: pa.Table) -> pa.Table:
         pc.cast(lines.column("lifetime_value"), pa.float64()),
         pc.multiply(pc.cast(lines.column("margin"), pa.float64()), 12.0),
     )
-    loss = pc.cast(pc.round(pc.round(pc.max_element_wise(pc.multiply(risk, value), 0.0), 6), 2), MONEY)
+    loss = _fen(pc.max_element_wise(pc.multiply(risk, value), 0.0))
     alert = pc.fill_null(pc.greater_equal(lines.column("probability"), ALERT_PROBABILITY), False)
     return lines.append_column("expected_loss", loss).append_column("warned", pc.or_(pc.greater(fired, 0), alert))
 
