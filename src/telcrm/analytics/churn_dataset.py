@@ -17,6 +17,11 @@ for a past month they would describe the line's future (a line that closed since
 its suspension, its late complaints would count). They stay out of the model and remain
 with the warning rules, which read them for the current month (domain.md section 3).
 
+The counts of billed months in the last 12 stay out too: near the lake's start a
+training month has fewer than 12 months behind it, so its lines count fewer than any
+line scored later (the drift check flagged both counts at PSI 10 on the demo lake);
+tenure tells how new a line is without that artefact.
+
 No execution here: each function returns an Ibis expression (architecture.md, 8).
 """
 
@@ -40,7 +45,6 @@ CATEGORICAL = ("payment_type", "brand", "region")
 NUMERIC = (
     "tenure_months",
     "months_to_contract_end",
-    "bill_months_12m",
     "bill_months_prev6",
     "spend_mean_3m",
     "spend_mean_6m",
@@ -51,7 +55,6 @@ NUMERIC = (
     "spend_ratio_3v6",
     "spend_volatility_12m",
     *(f"{name}_mean_3m" for name in BILL_CATEGORIES),
-    "usage_months_12m",
     *(f"{name}_{stat}" for name in USAGE_MEASURES for stat in ("mean_3m", "mean_prev6", "ratio_3v6")),
     "competitor_share_3m",
     "competitor_share_prev6",
