@@ -139,3 +139,11 @@ class TestChecks:
     def test_a_month_whose_horizon_has_not_passed_cannot_be_backtested(self, trained, operator):
         with pytest.raises(ValidationFailed, match="2027-01"):
             services.backtest(trained, month="2026-10", lake_dir=operator[0], snapshot_dir=operator[1])
+
+    def test_known_months_are_backtested_from_the_test_window_to_the_last_with_outcomes(self, trained, operator):
+        checks = services.backtest_known_months(trained, lake_dir=operator[0], snapshot_dir=operator[1])
+        months = [c.month for c in checks]
+        horizon_ends = [c.metrics["horizon_end"] for c in checks]
+        assert months[0] == trained.test_start and months == sorted(months)
+        assert horizon_ends[-1] == "2026-10"  # the lake's last month: no later month's outcome is known
+        assert all(0.5 < c.metrics["roc_auc"] <= 1 for c in checks)

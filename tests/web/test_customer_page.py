@@ -169,8 +169,9 @@ class TestCustomerPage:
     def test_sections_subscriptions_accounts_and_timeline(self, login):
         c = b.rich_customer(lines=2, interactions=20)
         html = login(Role.MANAGER).get(f"/customers/{c.customer_no}/").content.decode()
-        for section in ("profile", "tier-value", "churn-risk", "accounts", "subscriptions", "spend", "usage", "timeline",
-                        "tickets", "campaigns", "history", "edit"):
+        sections = ("profile", "tier-value", "churn-risk", "accounts", "subscriptions", "spend", "usage", "timeline",
+                    "tickets", "campaigns", "history", "edit")
+        for section in sections:
             assert f'id="{section}"' in html, section
         assert 'id="arrears-total">¥88.50<' in html
         assert html.count("账单查询") == 15  # first page of the timeline

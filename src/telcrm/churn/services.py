@@ -30,7 +30,7 @@ from telcrm.analytics.churn_dataset import (
     time_split,
     training_set,
 )
-from telcrm.analytics.months import month_end, month_index
+from telcrm.analytics.months import month_end, month_index, shift_month
 from telcrm.churn import drift
 from telcrm.churn.models import ChurnModel, ModelCheck
 from telcrm.churn.scoring import load_estimator, score_frame
@@ -248,6 +248,20 @@ def backtest(model: ChurnModel, *, month: str, lake_dir: Path | str, snapshot_di
         model=model, month=_first_day(month), kind="backtest", defaults={"metrics": metrics})
     return check
 
+
+
+def backtest_known_months(model: ChurnModel, *, lake_dir: Path | str, snapshot_dir: Path | str) -> list[ModelCheck]:
+    """Backtests of every month from the model's test window on whose outcomes the lake
+    already holds: months it never trained on, so the dashboard's "model quality over time"
+    starts with honest points and gains one each month the horizon passes."""
+    if model.test_start is None:
+        return []
+    _, _, _, _, _, last = _open_tables(lake_dir, snapshot_dir)
+    month, checks = model.test_start.strftime("%Y-%m"), []
+    while month_index(label_end(month, model.horizon_months)) <= month_index(last):
+        checks.append(backtest(model, month=month, lake_dir=lake_dir, snapshot_dir=snapshot_dir))
+        month = shift_month(month, 1)
+    return checks
 
 def model_summaries() -> list[dict[str, object]]:
     """Every version, newest first, with its windows and test metrics (``telcrm churn

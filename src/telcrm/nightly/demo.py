@@ -48,6 +48,8 @@ def ensure_churn_model(*, out: TextIOBase) -> str:
     auc = model.metrics.get("roc_auc")
     shown = f", ROC AUC {auc:.3f} on its test months" if isinstance(auc, float) else ""
     out.write(f"Churn model {model.version} active{shown}\n")
+    for check in churn_services.backtest_known_months(model, lake_dir=lake_dir, snapshot_dir=directory):
+        out.write(f"Backtest {check.month:%Y-%m}: ROC AUC {check.metrics['roc_auc']:.3f}\n")
     return model.version
 
 
