@@ -244,6 +244,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
     parser.add_argument("--as-of", help="YYYY-MM (default: the lake's newest month)")
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
+    parser.add_argument("--memory-limit", default="none",
+                        help="DuckDB memory cap, e.g. 8GB (default none: 80%% of RAM)")
     both = argparse.BooleanOptionalAction
     parser.add_argument("--reference", action=both, help="pandas reference (default: up to 1M lines)")
     parser.add_argument("--spark", action=both, help="Spark local[2] (default: up to 1M lines)")
@@ -260,7 +262,9 @@ def main() -> None:
     memory, stages, checks, ratios = Memory(), {}, {}, {}
     with measured(memory, stages, "duckdb bare scan"):
         checks["scan"] = bare_scan(lake, args.threads)
-    duckdb = run_stages(memory, stages, "duckdb", backends.connect(threads=args.threads), lake, snapshot, as_of)
+    limit = None if args.memory_limit == "none" else args.memory_limit
+    con = backends.connect(threads=args.threads, memory_limit=limit)
+    duckdb = run_stages(memory, stages, "duckdb", con, lake, snapshot, as_of)
     checks["lines"], checks["enterprises"] = duckdb.lines.num_rows, duckdb.enterprises.num_rows
     ratios["duckdb run / bare scan"] = stages["duckdb run"]["seconds"] / stages["duckdb bare scan"]["seconds"]
     if args.reference if args.reference is not None else small:
@@ -290,6 +294,7 @@ def main() -> None:
     memory.close()
     report = {
         "subscribers": args.subscribers, "months": args.months, "as_of": as_of, "cpus": os.cpu_count(),
+        "duckdb_memory_limit": args.memory_limit,
         "load_average": round(os.getloadavg()[0], 1), "stages": stages,
         "ratios": {name: round(value, 2) for name, value in ratios.items()}, "checks": checks,
     }

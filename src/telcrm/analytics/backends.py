@@ -52,16 +52,24 @@ def connect(
     master: str | None = None,
     shuffle_partitions: int | None = None,
     driver_memory: str = "2g",
+    memory_limit: str | None = None,
 ) -> BaseBackend:
     """An Ibis backend. ``threads`` caps DuckDB's worker threads (default: all cores) or
     sets Spark's ``local[threads]`` (default ``local[2]``) when no ``master`` URL is given.
+
+    ``memory_limit`` (e.g. ``"8GB"``) caps DuckDB, which otherwise takes up to 80% of the
+    machine's memory for its hash tables and spills to disk only beyond that; with a cap,
+    rows are also no longer kept in their read order, which large aggregations and exports
+    need memory for (results that need an order sort, as every reader here does).
 
     ``shuffle_partitions`` defaults to two per local thread: Spark's 200 suit a cluster,
     while on one machine every partition is a task to schedule, which dominates small
     lakes. ``driver_memory`` only takes effect when this call starts the JVM.
     """
     if engine == "duckdb":
-        config = {} if threads is None else {"threads": threads}
+        config: dict = {} if threads is None else {"threads": threads}
+        if memory_limit is not None:
+            config.update(memory_limit=memory_limit, preserve_insertion_order=False)
         return ibis.duckdb.connect(**config)
     if engine == "spark":
         return _connect_spark(master or f"local[{threads or 2}]", shuffle_partitions, driver_memory)
