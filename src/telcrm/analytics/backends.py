@@ -14,6 +14,7 @@ dates as dates, times in UTC.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import ibis
@@ -91,6 +92,8 @@ def _connect_spark(master: str, shuffle_partitions: int | None, driver_memory: s
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
+    # py4j reports each closed gateway connection at INFO, also at interpreter exit.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     # getOrCreate returns a running session as it is: settings made per session apply again.
     for key, value in conf.items():
         if key.startswith("spark.sql."):
