@@ -1,10 +1,11 @@
 """Each role's scope through the one policy function (core/roles.py, customers/policy.py)."""
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
 
 from telcrm.core.errors import NotFound
-from telcrm.core.roles import ROLE_PERMISSIONS, Role, ensure_roles, role_of
+from telcrm.core.roles import ROLE_PERMISSIONS, Role, ensure_roles, role_of, role_permissions
 from telcrm.customers.models import CustomerKind
 from telcrm.customers.policy import get_visible_customer, visible_customers
 from tests import factories as f
@@ -75,11 +76,17 @@ class TestScopes:
 class TestRoleGroups:
     def test_each_role_has_exactly_its_permissions(self):
         ensure_roles()
-        for role, perms in ROLE_PERMISSIONS.items():
+        for role, perms in role_permissions().items():
             u = f.user(role)
-            granted = {p for p in u.get_all_permissions() if p.split(".")[0] in
-                       ("core", "customers", "billing", "value", "churn", "nightly")}
-            assert granted == set(perms), role
+            assert u.get_all_permissions() == set(perms), role
+
+    def test_an_app_config_grants_its_own_permissions_to_roles(self, monkeypatch):
+        config = apps.get_app_config("nightly")
+        monkeypatch.setattr(config, "role_permissions", {"auditor": ["nightly.view_nightlyrun"]},
+                            raising=False)
+        ensure_roles()
+        assert f.user(Role.AUDITOR).get_all_permissions() == {"core.view_auditentry", "nightly.view_nightlyrun"}
+        assert "nightly.view_nightlyrun" not in ROLE_PERMISSIONS[Role.AUDITOR]
 
     def test_only_auditor_and_administrator_read_the_audit_log(self):
         readers = {r for r, perms in ROLE_PERMISSIONS.items() if "core.view_auditentry" in perms}

@@ -17,6 +17,7 @@ managers, administrators and analysts see the aggregates (dashboard, model quali
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -68,9 +69,20 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 }
 
 
+def role_permissions() -> dict[Role, list[str]]:
+    """Each role's permissions: the table above, plus what each installed app grants in its
+    ``AppConfig.role_permissions`` (``{role value: [dotted permission, ...]}``). A domain
+    app that core may not import (tickets, care) so declares who works its screens."""
+    merged = {role: list(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    for config in apps.get_app_configs():
+        for role_value, perms in getattr(config, "role_permissions", {}).items():
+            merged[Role(role_value)].extend(p for p in perms if p not in merged[Role(role_value)])
+    return merged
+
+
 def ensure_roles() -> None:
     """Create or update one group per role with exactly its permissions (idempotent)."""
-    for role, perms in ROLE_PERMISSIONS.items():
+    for role, perms in role_permissions().items():
         group, _created = Group.objects.get_or_create(name=role.value)
         wanted = []
         for dotted in perms:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet, Sum
@@ -64,3 +65,41 @@ def loss_equivalence(actor: User, *, month: dt.date, a: str, b: str) -> LossEqui
     """How many customers of group ``a`` replace the monthly revenue and margin of one
     customer of group ``b`` in ``month`` (e.g. ``a="mass"``, ``b="1A"``)."""
     return equivalence(group_totals(actor, month=month, group=a), group_totals(actor, month=month, group=b))
+
+
+#: Stars an individual customer is served at, by its best line's value segment. Enterprise
+#: grades carry their own stars (``GradeRules.stars``: 1A 5 stars ... 5A 1 star); a VIP
+#: individual is served like a 3A enterprise, the mass base at one star (domain.md section
+#: 2: "the higher the value, the higher the service level, at no extra charge").
+SEGMENT_STARS = {Segment.VIP: 3, Segment.GROWTH: 2, Segment.MASS: 1}
+#: The service level of a customer the nightly run has not graded yet.
+DEFAULT_STARS = 1
+
+
+@dataclass(frozen=True)
+class ServiceLevel:
+    """A customer's star service level (1 to 5) and the tier it comes from, as the tickets
+    and care apps read it: ``tier`` is a grade (``1A``..``5A``), a segment (``vip``,
+    ``growth``, ``mass``) or empty when no nightly result exists; ``month`` is the nightly
+    month it was read from."""
+
+    stars: int
+    tier: str
+    month: dt.date | None
+
+
+def service_level(*, customer_id: int) -> ServiceLevel:
+    """The newest nightly tier of a customer and the stars it is served at. No actor: the
+    level decides how fast a ticket must be handled, whoever opens it, and reveals nothing
+    about the customer but a star count."""
+    graded = (EnterpriseValue.objects.filter(customer_id=customer_id)
+              .order_by("-month").values("grade", "stars", "month").first())
+    if graded is not None:
+        return ServiceLevel(stars=graded["stars"], tier=graded["grade"], month=graded["month"])
+    newest = LineValue.objects.filter(customer_id=customer_id).order_by("-month").values("month").first()
+    if newest is None:
+        return ServiceLevel(stars=DEFAULT_STARS, tier="", month=None)
+    segments = set(LineValue.objects.filter(customer_id=customer_id, month=newest["month"])
+                   .values_list("segment", flat=True))
+    best = next((s for s in (Segment.VIP, Segment.GROWTH, Segment.MASS) if s in segments), Segment.MASS)
+    return ServiceLevel(stars=SEGMENT_STARS[best], tier=best.value, month=newest["month"])
