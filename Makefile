@@ -45,6 +45,7 @@ test: setup lint
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy src
 
 bench: setup
 	$(BIN)/python -m bench

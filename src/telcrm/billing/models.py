@@ -6,15 +6,20 @@ these tables serve the screens (a customer's last 24 months) and arrears.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from telcrm.customers.models import Account, PaymentMethod, Subscription
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 BILL_CATEGORIES = ("plan_fee", "voice", "data", "sms", "vas", "roaming", "discount")
 
 
-def _money(label: str) -> models.DecimalField:
+def _money(label: StrOrPromise) -> models.DecimalField:
     return models.DecimalField(label, max_digits=12, decimal_places=2, default=0)
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Sum
 
@@ -121,7 +121,7 @@ def _arrears_since(account_ids: list[int]) -> dict[int, dt.date | None]:
     return {a: account_position(events[a])[1] for a in account_ids}
 
 
-def recompute_balances(actor: AbstractBaseUser | None, *, account_ids: Iterable[int]) -> int:
+def recompute_balances(actor: User | None, *, account_ids: Iterable[int]) -> int:
     """Recompute ``balance`` and ``arrears_since`` of the given accounts; returns how many.
 
     The caller owns the transaction (an import recomputes inside its own, so the balances

@@ -17,6 +17,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import BaseModel, ConfigDict, Field
 
+from telcrm.api.auth import caller
 from telcrm.api.errors import TmfError
 from telcrm.api.tmf import Paging, absolute_href, page, selected_fields
 from telcrm.churn import inbox
@@ -110,9 +111,9 @@ def _scores(request: HttpRequest, values: list[LineValue], wanted: set[str] | No
 
 
 def _scoped_values(request: HttpRequest) -> QuerySet[LineValue]:
-    if not request.auth.has_perm("value.view_linevalue") or not request.auth.has_perm("churn.view_linerisk"):
+    if not caller(request).has_perm("value.view_linevalue") or not caller(request).has_perm("churn.view_linerisk"):
         raise PermissionDenied("your role may not read line scores")
-    return LineValue.objects.filter(customer_scope(request.auth, via="customer")).select_related(
+    return LineValue.objects.filter(customer_scope(caller(request), via="customer")).select_related(
         "customer", "subscription")
 
 
@@ -189,7 +190,7 @@ def list_warnings(request: HttpRequest, response: HttpResponse, paging: Query[Pa
                   filters: Query[WarningFilters]) -> list[WarningOut]:
     """The caller's warnings inbox, highest expected value lost first."""
     wanted = selected_fields(filters.fields, WARNING_FIELDS)
-    qs = inbox.inbox_warnings(request.auth, month=month_start(filters.month) if filters.month else None,
+    qs = inbox.inbox_warnings(caller(request), month=month_start(filters.month) if filters.month else None,
                               status=filters.status or None)
     return [_warning(request, w, wanted) for w in page(qs, paging, response)]
 
@@ -198,5 +199,5 @@ def list_warnings(request: HttpRequest, response: HttpResponse, paging: Query[Pa
             exclude_none=True, url_name="churn-warning", summary="Retrieve a churn warning")
 def get_warning(request: HttpRequest, warning_id: int, fields: str | None = None) -> WarningOut:
     """One warning; 404 outside the caller's scope."""
-    return _warning(request, inbox.get_warning(request.auth, warning_id=warning_id),
+    return _warning(request, inbox.get_warning(caller(request), warning_id=warning_id),
                     selected_fields(fields, WARNING_FIELDS))

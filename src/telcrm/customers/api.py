@@ -18,6 +18,7 @@ from django.utils import timezone
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
 
+from telcrm.api.auth import caller
 from telcrm.api.errors import MethodNotAllowed, TmfError
 from telcrm.api.tmf import Paging, absolute_href, etag, expected_version, page, selected_fields
 from telcrm.core.errors import NotFound, TelcrmError, ValidationFailed
@@ -97,7 +98,7 @@ def _characteristics(c: Customer) -> list[Characteristic]:
         "kind": c.kind, "segment": c.segment, "region": c.region.code,
         "idNumber": mask_id_number(c.id_number), "gender": c.gender, "creditCode": c.credit_code,
         "industry": c.industry, "size": c.size,
-        "parentCustomer": c.parent.customer_no if c.parent_id else "",
+        "parentCustomer": c.parent.customer_no if c.parent else "",
         "competitorPresence": c.competitor_presence,
     }
     return [Characteristic(name=n, value=v) for n in CHARACTERISTIC_FIELDS if (v := values[n])]
@@ -106,9 +107,9 @@ def _characteristics(c: Customer) -> list[Characteristic]:
 def _contact_media(c: Customer) -> list[ContactMedium]:
     """An individual is reached on its own lines; an enterprise through its contacts."""
     if c.kind == CustomerKind.INDIVIDUAL:
-        phones = [(s.msisdn, "mobile") for s in c.open_lines]
+        phones = [(s.msisdn, "mobile") for s in c.open_lines]  # type: ignore[attr-defined]  # prefetched to_attr
     else:
-        phones = [(p.phone, "work") for p in c.contact_list if p.phone]
+        phones = [(p.phone, "work") for p in c.contact_list if p.phone]  # type: ignore[attr-defined]  # prefetched to_attr
     media = [
         ContactMedium(mediumType="mobile", preferred=i == 0, characteristic=MediumCharacteristic(
             contactType=label, phoneNumber=mask_phone(number)))
@@ -134,17 +135,18 @@ def _resource(request: HttpRequest, c: Customer, wanted: set[str] | None) -> Cus
         "name": lambda: c.name,
         "status": lambda: c.status,
         "validFor": lambda: TimePeriod(startDateTime=_start_of(c.since)) if c.since else None,
-        "engagedParty": lambda: PartyRef(id=c.customer_no, name=c.name, referredType=(
+        # populate_by_name comes from a shared config the pydantic plugin cannot follow
+        "engagedParty": lambda: PartyRef(id=c.customer_no, name=c.name, referredType=(  # type: ignore[call-arg]
             "Individual" if c.kind == CustomerKind.INDIVIDUAL else "Organization")),
         "contactMedium": lambda: _contact_media(c),
         "characteristic": lambda: _characteristics(c),
-        "relatedParty": lambda: [RelatedParty(role="accountManager", partyOrPartyRole=PartyRef(
+        "relatedParty": lambda: [RelatedParty(role="accountManager", partyOrPartyRole=PartyRef(  # type: ignore[call-arg]
             id=m.get_username(), name=m.get_full_name() or m.get_username(),
             referredType="Individual"))] if (m := c.account_manager) else [],
         "account": lambda: [AccountRef(
             id=a.account_no, name=a.account_no,
             href=absolute_href(request, f"/tmf-api/accountManagement/v5/billingAccount/{a.account_no}"),
-        ) for a in c.account_list],
+        ) for a in c.account_list],  # type: ignore[attr-defined]  # prefetched to_attr
     }
     values = {k: build() for k, build in builders.items() if wanted is None or k in wanted}
     return CustomerOut(id=c.customer_no, href=_href(request, c.customer_no), type_="Customer",
@@ -194,7 +196,7 @@ def list_customers(request: HttpRequest, response: HttpResponse, paging: Query[P
     `X-Result-Count` the number in this page. Phone numbers, ID numbers and addresses
     are masked."""
     wanted = selected_fields(filters.fields, RESOURCE_FIELDS)
-    qs = filters.apply(visible_customers(request.auth)).order_by("customer_no")
+    qs = filters.apply(visible_customers(caller(request))).order_by("customer_no")
     rows = _with_relations(page(qs, paging, response), wanted)
     return [_resource(request, c, wanted) for c in rows]
 
@@ -206,7 +208,7 @@ def get_customer(request: HttpRequest, response: HttpResponse, customer_no: str,
     """One customer by its customer number; 404 if it does not exist or is outside the
     caller's scope. The `ETag` header carries the record's version for `If-Match`."""
     wanted = selected_fields(fields, RESOURCE_FIELDS)
-    customer = get_visible_customer(request.auth, customer_no)
+    customer = get_visible_customer(caller(request), customer_no)
     c = _with_relations(Customer.objects.filter(pk=customer.pk), wanted).get()
     response["ETag"] = etag(c.version)
     return _resource(request, c, wanted)
@@ -219,9 +221,9 @@ def create_customer(request: HttpRequest, response: HttpResponse, body: Customer
     `region` and `idNumber`) or an enterprise (Organization, with `region` and
     `creditCode`). ID numbers are checked against GB 11643, credit codes against GB 32100.
     Answers 201 with the customer and its `Location`."""
-    values = _model_values(request.auth, body)
+    values = _model_values(caller(request), body)
     with transaction.atomic():
-        customer = register_customer(request.auth, kind=body.kind(), name=body.name, **values)
+        customer = register_customer(caller(request), kind=body.kind(), name=body.name, **values)  # type: ignore[arg-type]
     c = _with_relations(Customer.objects.filter(pk=customer.pk), None).get()
     response["Location"] = _href(request, c.customer_no)
     response["ETag"] = etag(c.version)
@@ -242,15 +244,15 @@ def patch_customer(request: HttpRequest, response: HttpResponse, customer_no: st
         raise TelcrmError("Content-Type: send application/merge-patch+json", status=415,
                           code="unsupported_media_type")
     version = expected_version(if_match)
-    customer = get_visible_customer(request.auth, customer_no)
-    changes = _model_values(request.auth, body)
+    customer = get_visible_customer(caller(request), customer_no)
+    changes = _model_values(caller(request), body)
     clash = kind_rule_error(customer.kind, {
         name for name, value in body.characteristic_values().items() if value is not None})
     if clash is not None:
         raise ValidationFailed(f"characteristic.{clash[0]}: {clash[1]}")
     changes.update({k: getattr(body, k) for k in ("name", "status") if k in body.model_fields_set})
     with transaction.atomic():
-        update_customer(request.auth, customer=customer, changes=changes,
+        update_customer(caller(request), customer=customer, changes=changes,
                         expected_version=version, source="api")
     c = _with_relations(Customer.objects.filter(pk=customer.pk), None).get()
     response["ETag"] = etag(c.version)

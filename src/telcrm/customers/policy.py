@@ -7,14 +7,15 @@ does not leak.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Q, QuerySet
 
 from telcrm.core.errors import NotFound
 from telcrm.core.masking import MASKERS
 from telcrm.customers.models import Customer, CustomerStatus
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 
 def customer_scope(user: User, *, via: str = "") -> Q:

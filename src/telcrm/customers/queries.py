@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import connection, models
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -48,7 +48,7 @@ _PHONE = re.compile(r"^1\d{10}$")
 _CODE18 = re.compile(r"^[0-9A-Z]{17}[0-9A-Z]$")
 
 
-def search_customers(user: AbstractBaseUser, q: str) -> QuerySet[Customer]:
+def search_customers(user: User, q: str) -> QuerySet[Customer]:
     """Customers in the user's scope matching a phone number, ID number or credit code,
     customer number, or the beginning of a name.
 
@@ -268,7 +268,7 @@ def _enterprise_extras(page: CustomerPage) -> None:
     page.children = list(children.only("customer_no", "name", "size")[:CHILDREN_SHOWN])
 
 
-def customer_page(user: AbstractBaseUser, customer_no: str) -> CustomerPage:
+def customer_page(user: User, customer_no: str) -> CustomerPage:
     """The 360 view of one customer in the user's scope (``NotFound`` outside it)."""
     customer = (
         visible_customers(user).select_related("region", "account_manager", "parent")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -17,7 +18,7 @@ from telcrm.core.errors import PermissionDenied, ValidationFailed
 from telcrm.core.models import Region
 from telcrm.customers.models import Customer, CustomerKind
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 NUMBER_PREFIX = "CN"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from telcrm.core.errors import PermissionDenied, ValidationFailed
@@ -21,7 +21,7 @@ def _raw_value(customer: Customer, field: str, msisdn: str | None) -> str:
 
 
 def reveal_field(
-    actor: AbstractBaseUser, *, customer: Customer, field: str, reason: str, msisdn: str | None = None
+    actor: User, *, customer: Customer, field: str, reason: str, msisdn: str | None = None
 ) -> str:
     """Return one personal-data field unmasked and write the reveal to the audit log.
 

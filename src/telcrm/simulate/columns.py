@@ -62,7 +62,7 @@ def with_nulls(arr: pa.Array, valid: np.ndarray) -> pa.Array:
 
 
 def day_number(value: np.datetime64 | str) -> int:
-    return int((np.datetime64(value, "D") - EPOCH).astype(np.int64))
+    return int((np.datetime64(value, "D") - EPOCH).astype(np.int64))  # type: ignore[call-overload]
 
 
 def month_text(starts_days: np.ndarray) -> list[str]:

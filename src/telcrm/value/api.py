@@ -18,6 +18,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema
 from pydantic import BaseModel, ConfigDict, Field
 
+from telcrm.api.auth import caller
 from telcrm.api.errors import TmfError
 from telcrm.api.tmf import Paging, absolute_href, page, selected_fields
 from telcrm.core.errors import PermissionDenied, ValidationFailed
@@ -114,9 +115,9 @@ def list_enterprise_values(request: HttpRequest, response: HttpResponse, paging:
                            filters: Query[ValueFilters]) -> list[EnterpriseValueOut]:
     """Enterprise customers the caller may see, with their grade, stars and value per month,
     customer by customer, months in order. `X-Total-Count` counts all matching rows."""
-    if not request.auth.has_perm("value.view_enterprisevalue"):
+    if not caller(request).has_perm("value.view_enterprisevalue"):
         raise PermissionDenied("your role may not read customer values")
     wanted = selected_fields(filters.fields, FIELDS)
-    qs = filters.apply(EnterpriseValue.objects.filter(customer_scope(request.auth, via="customer")))
+    qs = filters.apply(EnterpriseValue.objects.filter(customer_scope(caller(request), via="customer")))
     rows = page(qs.select_related("customer").order_by("customer_id", "month"), paging, response)
     return [_resource(request, v, wanted) for v in rows]

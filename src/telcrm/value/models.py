@@ -4,11 +4,16 @@ versioned rule sets that produced them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from telcrm.customers.models import Customer, Subscription
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class RuleKind(models.TextChoices):
@@ -55,7 +60,7 @@ class RuleSet(models.Model):
         return f"{self.kind} {self.version}"
 
 
-def _money(label: str, **kwargs: object) -> models.DecimalField:
+def _money(label: StrOrPromise, **kwargs: object) -> models.DecimalField:
     return models.DecimalField(label, max_digits=14, decimal_places=2, **kwargs)  # type: ignore[arg-type]
 
 
