@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "telcrm.value",
     "telcrm.churn",
     "telcrm.nightly",
+    "telcrm.tickets",
     "telcrm.ingest",
     "telcrm.simulate",
     "telcrm.web",
