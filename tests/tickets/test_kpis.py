@@ -5,19 +5,20 @@ import datetime as dt
 import pytest
 
 from telcrm.tickets import kpis
-from telcrm.tickets.kpis import AgentTime, Share, TicketFacts, VisitFacts
+from telcrm.tickets.kpis import Share, TicketFacts, VisitFacts
 
 TZ = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=TZ)
 
 
 def t(agent="li", team="t1", region="SH-XH", *, opened_days_ago=5.0, resolved_days_ago=None,
-      due_days_ago=None, contacts=1, escalated=False, minutes=0.0) -> TicketFacts:
+      due_days_ago=None, first=False, escalated=False, contact=0.0, paperwork=0.0) -> TicketFacts:
     def ago(days):
         return None if days is None else NOW - dt.timedelta(days=days)
     return TicketFacts(agent=agent, team=team, region=region, opened_at=ago(opened_days_ago),
                        resolved_at=ago(resolved_days_ago), resolution_due=ago(due_days_ago),
-                       contacts=contacts, escalated=escalated, handle_minutes=minutes)
+                       first_contact=first, escalated=escalated, contact_minutes=contact,
+                       non_contact_minutes=paperwork)
 
 
 def v(agent="li", team="t1", *, due_days_ago=1.0, done_days_ago=None, reached=True, score=None):
@@ -28,8 +29,8 @@ def v(agent="li", team="t1", *, due_days_ago=1.0, done_days_ago=None, reached=Tr
 
 class TestShares:
     def test_first_contact_counts_only_resolved_tickets(self):
-        rows = [t(resolved_days_ago=1, contacts=1), t(resolved_days_ago=1, contacts=3),
-                t(resolved_days_ago=2, contacts=1), t(contacts=1)]  # the last is still open
+        rows = [t(resolved_days_ago=1, first=True), t(resolved_days_ago=1),
+                t(resolved_days_ago=2, first=True), t(first=True)]  # the last is still open
         assert kpis.first_contact_resolution(rows) == Share(2, 3)
 
     def test_empowerment_is_share_never_escalated(self):
@@ -46,16 +47,16 @@ class TestShares:
 
 class TestTimes:
     def test_handle_time_is_mean_over_resolved(self):
-        rows = [t(resolved_days_ago=1, minutes=10), t(resolved_days_ago=1, minutes=30), t(minutes=500)]
+        rows = [t(resolved_days_ago=1, contact=4, paperwork=6), t(resolved_days_ago=1, contact=30),
+                t(contact=500)]
         assert kpis.average_handle_minutes(rows) == 20
 
     def test_non_contact_share(self):
-        times = [AgentTime("li", "t1", "SH-XH", 480), AgentTime("wang", "t1", "SH-XH", 480)]
-        rows = [t("li", minutes=240), t("wang", minutes=600)]  # wang's handling exceeds his log
-        assert kpis.non_contact_share(times, rows) == pytest.approx(240 / 960)
+        rows = [t("li", contact=30, paperwork=10), t("wang", contact=50, paperwork=30)]
+        assert kpis.non_contact_share(rows) == pytest.approx(40 / 120)
 
-    def test_non_contact_without_logged_time(self):
-        assert kpis.non_contact_share([], [t(minutes=5)]) is None
+    def test_non_contact_without_working_time(self):
+        assert kpis.non_contact_share([t()]) is None
 
 
 class TestBacklog:
@@ -96,10 +97,10 @@ class TestVisits:
 
 class TestGrouping:
     def test_team_card_is_sum_of_its_agents(self):
-        rows = [t("li", "t1", resolved_days_ago=1), t("wang", "t1", resolved_days_ago=1, contacts=2),
+        rows = [t("li", "t1", resolved_days_ago=1, first=True), t("wang", "t1", resolved_days_ago=1),
                 t("zhao", "t2", resolved_days_ago=1, escalated=True)]
-        agents = kpis.scorecards_by("agent", rows, [], [], now=NOW)
-        teams = {c.key: c for c in kpis.scorecards_by("team", rows, [], [], now=NOW)}
+        agents = kpis.scorecards_by("agent", rows, [], now=NOW)
+        teams = {c.key: c for c in kpis.scorecards_by("team", rows, [], now=NOW)}
         assert [c.key for c in agents] == ["li", "wang", "zhao"]
         t1_agents = [c for c in agents if c.key in ("li", "wang")]
         assert teams["t1"].first_contact == t1_agents[0].first_contact + t1_agents[1].first_contact

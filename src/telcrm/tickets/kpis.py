@@ -2,17 +2,17 @@
 section 5: "share of interactions solved without escalation (empowerment) ... non-contact
 time").
 
-Pure functions over plain rows (``TicketFacts``, ``VisitFacts``, ``AgentTime``), no
+Pure functions over plain rows (``TicketFacts``, ``VisitFacts``), no
 database and no clock: ``telcrm.tickets.kpi_data`` reads the rows, these compute. Every
 share is returned as a ``Share`` (numerator and denominator kept), so a dashboard can show
 "41 of 50" and a team's figure is the sum of its agents' counts, not a mean of means.
 
-- **First-contact resolution** (一次解决率): resolved tickets the customer had to contact us
-  about only once, among resolved tickets.
+- **First-contact resolution** (一次解决率): resolved tickets solved by the agent who took
+  the contact, with no work order, escalation or wait, among resolved tickets.
 - **Empowerment** (授权解决率): resolved tickets never escalated, among resolved tickets.
-- **Average handle time**: agent working minutes per resolved ticket.
-- **Non-contact time**: the share of an agent's logged time not spent handling tickets
-  (paperwork, training, meetings).
+- **Average handle time**: agent working minutes (contact and paperwork) per resolved ticket.
+- **Non-contact time**: the share of the agents' working minutes on tickets spent away from
+  the customer (internal notes, paperwork), against time in contact (replies, calls).
 - **Backlog and ageing**: open tickets, by age since opening.
 - **SLA attainment**: tickets resolved by their resolution deadline, among tickets whose
   outcome is known (resolved, or open past the deadline).
@@ -40,10 +40,14 @@ class TicketFacts:
     opened_at: dt.datetime
     resolved_at: dt.datetime | None
     resolution_due: dt.datetime | None
-    #: Customer contacts about the matter up to its resolution (1: solved at first contact).
-    contacts: int = 1
+    first_contact: bool = False
     escalated: bool = False
-    handle_minutes: float = 0.0
+    contact_minutes: float = 0.0
+    non_contact_minutes: float = 0.0
+
+    @property
+    def handle_minutes(self) -> float:
+        return self.contact_minutes + self.non_contact_minutes
 
 
 @dataclass(frozen=True)
@@ -56,14 +60,6 @@ class VisitFacts:
     reached: bool = False
     satisfaction: int | None = None
     solved: bool | None = None
-
-
-@dataclass(frozen=True)
-class AgentTime:
-    agent: str
-    team: str
-    region: str
-    logged_minutes: float
 
 
 @dataclass(frozen=True)
@@ -86,7 +82,7 @@ def _resolved(tickets: Iterable[TicketFacts]) -> list[TicketFacts]:
 
 def first_contact_resolution(tickets: Iterable[TicketFacts]) -> Share:
     done = _resolved(tickets)
-    return Share(sum(1 for t in done if t.contacts <= 1), len(done))
+    return Share(sum(1 for t in done if t.first_contact), len(done))
 
 
 def empowerment(tickets: Iterable[TicketFacts]) -> Share:
@@ -99,21 +95,11 @@ def average_handle_minutes(tickets: Iterable[TicketFacts]) -> float | None:
     return sum(t.handle_minutes for t in done) / len(done) if done else None
 
 
-def non_contact_share(times: Iterable[AgentTime], tickets: Iterable[TicketFacts]) -> float | None:
-    """(logged - handling) / logged over the agents that logged time; handling beyond the
-    logged time (overtime not logged) counts as no non-contact time, never negative."""
-    logged: dict[str, float] = defaultdict(float)
-    for t in times:
-        logged[t.agent] += t.logged_minutes
-    handling: dict[str, float] = defaultdict(float)
-    for k in tickets:
-        if k.agent in logged:
-            handling[k.agent] += k.handle_minutes
-    total = sum(logged.values())
-    if total <= 0:
-        return None
-    idle = sum(max(0.0, minutes - handling[agent]) for agent, minutes in logged.items())
-    return idle / total
+def non_contact_share(tickets: Iterable[TicketFacts]) -> float | None:
+    """Minutes away from the customer among all working minutes on the tickets."""
+    rows = list(tickets)
+    total = sum(t.handle_minutes for t in rows)
+    return sum(t.non_contact_minutes for t in rows) / total if total > 0 else None
 
 
 def backlog_ageing(tickets: Iterable[TicketFacts], *, now: dt.datetime) -> dict[str, int]:
@@ -176,20 +162,20 @@ class Scorecard:
     visit_timeliness: Share
 
 
-def scorecard(key: str, tickets: Sequence[TicketFacts], visits: Sequence[VisitFacts],
-              times: Sequence[AgentTime], *, now: dt.datetime) -> Scorecard:
+def scorecard(key: str, tickets: Sequence[TicketFacts], visits: Sequence[VisitFacts], *,
+              now: dt.datetime) -> Scorecard:
     return Scorecard(
         key=key, tickets=len(tickets), resolved=len(_resolved(tickets)),
         first_contact=first_contact_resolution(tickets), empowerment=empowerment(tickets),
-        handle_minutes=average_handle_minutes(tickets), non_contact=non_contact_share(times, tickets),
+        handle_minutes=average_handle_minutes(tickets), non_contact=non_contact_share(tickets),
         backlog=backlog_ageing(tickets, now=now), sla=sla_attainment(tickets, now=now),
         satisfaction=visit_satisfaction(visits), visit_rate=visit_rate(visits, now=now),
         visit_timeliness=visit_timeliness(visits),
     )
 
 
-Row = TypeVar("Row", TicketFacts, VisitFacts, AgentTime)
-GROUPINGS: dict[str, Callable[[TicketFacts | VisitFacts | AgentTime], str]] = {
+Row = TypeVar("Row", TicketFacts, VisitFacts)
+GROUPINGS: dict[str, Callable[[TicketFacts | VisitFacts], str]] = {
     "agent": lambda r: r.agent, "team": lambda r: r.team, "region": lambda r: r.region,
 }
 
@@ -201,13 +187,12 @@ def _group(rows: Iterable[Row], key: Callable[[Row], str]) -> dict[str, list[Row
     return out
 
 
-def scorecards_by(by: str, tickets: Sequence[TicketFacts], visits: Sequence[VisitFacts],
-                  times: Sequence[AgentTime], *, now: dt.datetime) -> list[Scorecard]:
+def scorecards_by(by: str, tickets: Sequence[TicketFacts], visits: Sequence[VisitFacts], *,
+                  now: dt.datetime) -> list[Scorecard]:
     """One scorecard per agent, team or region (``by``), sorted by key."""
     key = GROUPINGS[by]
-    t, v, a = _group(tickets, key), _group(visits, key), _group(times, key)
-    return [scorecard(k, t.get(k, []), v.get(k, []), a.get(k, []), now=now)
-            for k in sorted(set(t) | set(v) | set(a))]
+    t, v = _group(tickets, key), _group(visits, key)
+    return [scorecard(k, t.get(k, []), v.get(k, []), now=now) for k in sorted(set(t) | set(v))]
 
 
 def monthly_trend(tickets: Sequence[TicketFacts], visits: Sequence[VisitFacts], *,
@@ -223,5 +208,5 @@ def monthly_trend(tickets: Sequence[TicketFacts], visits: Sequence[VisitFacts], 
     for k in sorted(set(t) | set(v)):
         year, mon = map(int, k.split("-"))
         first_next = dt.datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=now.tzinfo)
-        cards.append(scorecard(k, t.get(k, []), v.get(k, []), [], now=min(now, first_next)))
+        cards.append(scorecard(k, t.get(k, []), v.get(k, []), now=min(now, first_next)))
     return cards
