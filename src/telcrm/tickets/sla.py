@@ -85,26 +85,45 @@ def deadlines(targets: Targets, *, opened_at: dt.datetime, paused_minutes: float
     )
 
 
-def _thresholds(d: Deadlines, *, responded: bool) -> dict[SlaStage, dt.datetime]:
-    supervisor = d.resolution_due if responded else min(d.resolution_due, d.response_due)
+@dataclass(frozen=True)
+class StageTimes:
+    """When each stage falls due; stored on the ticket (``warn_at``, ``supervisor_at``,
+    ``manager_at``) so the sweep compares columns with the time and computes nothing."""
+
+    warn_at: dt.datetime
+    supervisor_at: dt.datetime
+    manager_at: dt.datetime
+
+    def of(self, stage: int) -> dt.datetime | None:
+        """When ``stage`` falls due (None for "on time", which is no deadline)."""
+        by_stage = {int(SlaStage.WARNED): self.warn_at, int(SlaStage.SUPERVISOR): self.supervisor_at,
+                    int(SlaStage.MANAGER): self.manager_at}
+        return by_stage.get(stage)
+
+
+def stage_times(d: Deadlines, *, responded: bool) -> StageTimes:
     manager = d.manager_at if d.regulatory_due is None else min(d.manager_at, d.regulatory_due)
-    # A later stage reached earlier (a missed first response before the warning) implies
-    # the earlier ones: each stage's time is at most the next one's.
+    supervisor = d.resolution_due if responded else min(d.resolution_due, d.response_due)
+    # A later stage reached earlier (a missed first response before the warning, a
+    # regulatory deadline before the breach) implies the earlier ones.
     supervisor = min(supervisor, manager)
-    return {SlaStage.WARNED: min(d.warn_at, supervisor), SlaStage.SUPERVISOR: supervisor,
-            SlaStage.MANAGER: manager}
+    return StageTimes(warn_at=min(d.warn_at, supervisor), supervisor_at=supervisor, manager_at=manager)
 
 
-def stage_at(d: Deadlines, *, now: dt.datetime, responded: bool) -> SlaStage:
-    reached = [stage for stage, when in _thresholds(d, responded=responded).items() if now >= when]
-    return max(reached, default=SlaStage.ON_TIME)
+def stage_at(times: StageTimes, *, now: dt.datetime) -> SlaStage:
+    if now >= times.manager_at:
+        return SlaStage.MANAGER
+    if now >= times.supervisor_at:
+        return SlaStage.SUPERVISOR
+    if now >= times.warn_at:
+        return SlaStage.WARNED
+    return SlaStage.ON_TIME
 
 
-def next_check(d: Deadlines, *, stage: int, responded: bool) -> dt.datetime | None:
-    """When the next stage falls due, or None when the last one is reached: the ticket's
+def next_check(times: StageTimes, *, stage: int) -> dt.datetime | None:
+    """When the stage after ``stage`` falls due, or None after the last one: the ticket's
     ``sweep_due_at``."""
-    later = [when for s, when in _thresholds(d, responded=responded).items() if s > stage]
-    return min(later, default=None)
+    return times.of(stage + 1) if stage < SlaStage.MANAGER else None
 
 
 def escalations_between(old: int, new: int) -> list[EscalationLevel]:

@@ -197,6 +197,10 @@ class Ticket(models.Model):
                                    related_name="+")
     sla_stage = models.PositiveSmallIntegerField(_("SLA stage"), choices=SlaStage.choices,
                                                  default=SlaStage.ON_TIME)
+    #: When each stage falls due (tickets.sla.StageTimes), so the sweep compares columns.
+    warn_at = models.DateTimeField(_("warning due"), null=True, blank=True)
+    supervisor_at = models.DateTimeField(_("supervisor escalation due"), null=True, blank=True)
+    manager_at = models.DateTimeField(_("manager escalation due"), null=True, blank=True)
     warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
     #: When the sweep must next look at this ticket; NULL while the clock stands or the
     #: ticket is no longer open. The sweep's whole query is ``sweep_due_at <= now``.
