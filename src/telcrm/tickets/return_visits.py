@@ -27,7 +27,7 @@ from .services import User, change_status, require, save_ticket, visible_tickets
 
 DEFAULTS: dict[str, Any] = {
     "days": {TicketKind.FAULT: 3, TicketKind.REQUEST: 7, TicketKind.COMPLAINT: 3, TicketKind.INQUIRY: 7},
-    "max_calls": 2,
+    "max_calls": 3,
     "period_days": 7,
     "max_attempts": 3,
 }
@@ -48,14 +48,13 @@ def rules() -> Rules:
 
 
 def schedule_return_visit(*, ticket: Ticket, at: dt.datetime) -> ReturnVisit:
-    """The visit for a resolved ticket. One matter, one call: a ticket flagged as the
-    duplicate of another shares that one's scheduled visit, and a ticket already waiting
-    for its call keeps it."""
-    matter = ticket.duplicate_of or ticket
-    for candidate in (ticket, matter):
-        existing = candidate.return_visits.filter(status=ReturnVisitStatus.SCHEDULED).first()
-        if existing is not None:
-            return existing
+    """The visit for a resolved ticket. One matter, one call: tickets flagged as duplicates
+    of one ticket share its scheduled visit (and it theirs)."""
+    root = ticket.duplicate_of_id or ticket.pk
+    existing = (ReturnVisit.objects.filter(status=ReturnVisitStatus.SCHEDULED)
+                .filter(Q(ticket_id=root) | Q(ticket__duplicate_of_id=root)).first())
+    if existing is not None:
+        return existing
     days = rules().days[ticket.kind]
     return ReturnVisit.objects.create(ticket=ticket, customer_id=ticket.customer_id, created_at=at,
                                       due_at=at + dt.timedelta(days=days), assigned_to=None)

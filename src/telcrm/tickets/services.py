@@ -40,6 +40,7 @@ from .models import (
     Escalation,
     NoteKind,
     Resolution,
+    ReturnVisitStatus,
     SlaPolicy,
     StatusChange,
     Team,
@@ -265,6 +266,8 @@ def change_status(actor: User, *, ticket: Ticket, status: str, version: int, rea
     if ticket.status == TicketStatus.RESOLVED and status == TicketStatus.IN_PROGRESS:
         fields.update(reopened=ticket.reopened + 1, resolved_at=None, resolution="",
                       first_contact_resolution=False, paused_minutes=0)
+        # The call about the old answer is moot; the next resolution schedules a new one.
+        ticket.return_visits.filter(status=ReturnVisitStatus.SCHEDULED).update(status=ReturnVisitStatus.CANCELLED)
         start = now
     if status == TicketStatus.CLOSED:
         fields["closed_at"] = now
