@@ -108,6 +108,11 @@ def remove_listener(actor: AbstractBaseUser, *, api: str, listener_id: int) -> N
     get_listener(actor, api=api, listener_id=listener_id).delete()
 
 
+def has_listeners(api: str) -> bool:
+    """Whether anyone listens to ``api``: a sender skips building an event nobody hears."""
+    return HubListener.objects.filter(api=api).exists()
+
+
 def publish(event: Event, *, now: dt.datetime | None = None) -> list[Notification]:
     """Write the event to the outbox of every listener it concerns, and post it once the
     caller's transaction commits (never before: a rollback must notify nobody)."""

@@ -12,6 +12,7 @@ from telcrm.api.auth import API_AUTH
 from telcrm.api.errors import install_handlers
 from telcrm.churn.api import router as churn_router
 from telcrm.customers.api import router as customer_router
+from telcrm.tickets.api import router as ticket_router
 from telcrm.value.api import router as value_router
 
 DESCRIPTION = """
@@ -35,6 +36,16 @@ the rule that failed.
 `churnManagement/v1/churnWarning` (the caller's warnings inbox), read only, from the
 nightly analytics.
 
+**Trouble tickets.** `troubleTicket/v5/troubleTicket` (TMF621): complaints, faults,
+inquiries and service requests of the customers in your scope, with notes, attachments
+(the records a complaint was verified against) and the status history. Status values and
+transitions are TMF621's (`acknowledged`, `inProgress`, `pending`, `held`, `resolved`,
+`closed`, `rejected`, `cancelled`); an illegal transition is a 422 naming the allowed ones.
+PATCH with `If-Match` answers 409 when someone changed the ticket since you read it.
+`troubleTicket/v5/hub` registers a listener (TMF630): `TroubleTicketCreateEvent`,
+`TroubleTicketStatusChangeEvent` and `TroubleTicketResolvedEvent` are posted to its
+`callback` after the change is saved, and retried with growing delays until taken.
+
 **Paging.** `offset` and `limit` (at most 1000); `X-Total-Count` and `X-Result-Count`
 headers. `fields=name,status` returns only those attributes (plus `id`, `href`, `@type`).
 """
@@ -48,3 +59,4 @@ api.add_router("customerManagement/v5", customer_router)
 # No TM Forum API covers value or churn scores: these follow the same conventions.
 api.add_router("valueManagement/v1", value_router)
 api.add_router("churnManagement/v1", churn_router)
+api.add_router("troubleTicket/v5", ticket_router)
