@@ -11,7 +11,9 @@ from telcrm.api import hub
 from telcrm.api.models import DeliveryStatus, HubListener, Notification
 from telcrm.core.errors import NotFound, ValidationFailed
 from telcrm.core.roles import Role
+from telcrm.tickets.models import Evidence, Ticket
 from tests import factories as f
+from tests.api.support import token_client
 from tests.tickets.listener import Listener
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +134,70 @@ class TestOwnership:
             hub.remove_listener(other, api="troubleTicket", listener_id=lst.pk)
         hub.remove_listener(owner, api="troubleTicket", listener_id=lst.pk)
         assert not HubListener.objects.exists()
+
+
+class TestTroubleTicketEvents:
+    """The hub of the TMF621 API end to end: a listener registered through the API hears of
+    tickets created, moved and resolved through the API, after each commit."""
+
+    HUB = "/tmf-api/troubleTicket/v5/hub"
+    BASE = "/tmf-api/troubleTicket/v5/troubleTicket"
+
+    def test_create_status_change_and_resolution(self, listener, django_capture_on_commit_callbacks):
+        agent = f.user(Role.SERVICE_AGENT, region_code="SH-XH")
+        api = token_client(agent)
+        r = api.post(self.HUB, {"callback": listener.url}, content_type="application/json")
+        assert r.status_code == 201 and r.json()["callback"] == listener.url
+        customer = f.customer(region_code="SH-XH")
+        with django_capture_on_commit_callbacks(execute=True):
+            t = api.post(self.BASE, {
+                "ticketType": "complaint", "description": "促销取消了月折扣",
+                "relatedParty": [{"role": "customer", "partyOrPartyRole": {"id": customer.customer_no}}],
+                "troubleTicketCharacteristic": [{"name": "category", "value": "billing.promotion"}],
+            }, content_type="application/json").json()
+        with django_capture_on_commit_callbacks(execute=True):
+            api.patch(f"{self.BASE}/{t['id']}", {"status": "inProgress"}, content_type="application/json")
+        ticket = Ticket.objects.get(ticket_no=t["id"])
+        Evidence.objects.create(ticket=ticket, kind="promotion", name="promotion", at=ticket.opened_at)
+        with django_capture_on_commit_callbacks(execute=True):
+            api.patch(f"{self.BASE}/{t['id']}", {"status": "resolved", "troubleTicketCharacteristic": [
+                {"name": "resolution", "value": "discount_restored"}]}, content_type="application/json")
+        kinds = [(b["eventType"], b["event"]["troubleTicket"]["status"]) for b in listener.received]
+        assert kinds == [
+            ("TroubleTicketCreateEvent", "acknowledged"),
+            ("TroubleTicketStatusChangeEvent", "inProgress"),
+            ("TroubleTicketStatusChangeEvent", "resolved"),
+            ("TroubleTicketResolvedEvent", "resolved"),
+        ]
+        assert all(b["event"]["troubleTicket"]["id"] == t["id"] for b in listener.received)
+        assert len({b["eventId"] for b in listener.received}) == 4
+
+    def test_listener_out_of_scope_hears_nothing(self, listener, django_capture_on_commit_callbacks):
+        far = token_client(f.user(Role.SERVICE_AGENT, region_code="SH-PD"))
+        far.post(self.HUB, {"callback": listener.url}, content_type="application/json")
+        near = token_client(f.user(Role.SERVICE_AGENT, region_code="SH-XH"))
+        customer = f.customer(region_code="SH-XH")
+        with django_capture_on_commit_callbacks(execute=True):
+            r = near.post(self.BASE, {
+                "ticketType": "inquiry", "description": "资费咨询",
+                "relatedParty": [{"role": "customer", "partyOrPartyRole": {"id": customer.customer_no}}],
+                "troubleTicketCharacteristic": [{"name": "category", "value": "billing"}],
+            }, content_type="application/json")
+        assert r.status_code == 201 and listener.received == []
+
+    def test_hub_api_owner_only_and_delete(self):
+        owner = token_client(f.user(Role.SERVICE_AGENT))
+        lst = owner.post(self.HUB, {"callback": "http://127.0.0.1:9/x",
+                                    "query": "eventType=TroubleTicketResolvedEvent"},
+                         content_type="application/json").json()
+        other = token_client(f.user(Role.SERVICE_AGENT))
+        assert other.get(f"{self.HUB}/{lst['id']}").status_code == 404
+        assert other.delete(f"{self.HUB}/{lst['id']}").status_code == 404
+        assert owner.get(f"{self.HUB}/{lst['id']}").json()["query"] == "eventType=TroubleTicketResolvedEvent"
+        assert owner.delete(f"{self.HUB}/{lst['id']}").status_code == 204
+        assert owner.get(f"{self.HUB}/{lst['id']}").status_code == 404
+        bad = owner.post(self.HUB, {"callback": "not a url"}, content_type="application/json")
+        assert bad.status_code == 422 and bad.json()["reason"].startswith("callback")
+        auditor = token_client(f.user(Role.AUDITOR))
+        assert auditor.post(self.HUB, {"callback": "http://127.0.0.1:9/x"},
+                            content_type="application/json").status_code == 403
