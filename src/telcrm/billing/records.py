@@ -11,8 +11,10 @@ snapshot of them can be kept as evidence.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from telcrm.billing.models import BillSummary, Promotion, SpSubscription, Suspension, UsageSummary
 from telcrm.core.errors import NotFound, ValidationFailed
@@ -33,7 +35,7 @@ class LineRecords:
         return asdict(self)
 
 
-def _plain(row: dict) -> dict:
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for key, value in row.items():
         if isinstance(value, Decimal):

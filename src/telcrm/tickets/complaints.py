@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as StaffUser
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -33,8 +33,8 @@ def _line(ticket: Ticket) -> int:
     return ticket.subscription_id
 
 
-def _user(actor: User) -> AbstractBaseUser | None:
-    return actor if isinstance(actor, AbstractBaseUser) else None
+def _user(actor: User) -> StaffUser | None:
+    return actor if isinstance(actor, StaffUser) else None
 
 
 def verification_records(actor: User, *, ticket: Ticket) -> LineRecords:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as StaffUser
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -68,7 +68,7 @@ def request_refund(actor: User, *, ticket: Ticket, amount: Decimal | str, reason
     value = _amount(amount)
     needs = required_level(value, _limits())
     now = at or timezone.now()
-    if not isinstance(actor, AbstractBaseUser):
+    if not isinstance(actor, StaffUser):
         raise PermissionDenied("sign in first")
     refund = RefundRequest(ticket=ticket, subscription_id=ticket.subscription_id, kind=kind, amount=value,
                            reason=reason.strip()[:200], needs_level=needs, requested_by=actor, requested_at=now)
@@ -103,7 +103,7 @@ def decide_refund(actor: User, *, refund_id: int, approve: bool, note: str = "",
     if RANK[level] < RANK[ApprovalLevel(refund.needs_level)]:
         raise PermissionDenied(f"{refund.amount} is above the {level} limit: a {refund.needs_level} "
                                "must approve it")
-    if not isinstance(actor, AbstractBaseUser):
+    if not isinstance(actor, StaffUser):
         raise PermissionDenied("sign in first")
     refund.status = RefundStatus.APPROVED if approve else RefundStatus.REJECTED
     refund.approver, refund.decided_at, refund.decision_note = actor, at or timezone.now(), note[:200]

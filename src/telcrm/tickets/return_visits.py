@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as StaffUser
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -104,7 +104,7 @@ def record_outcome(actor: User, *, visit_id: int, reachable: bool, satisfaction:
     if _calls_since([visit.customer_id], now - dt.timedelta(days=r.period_days)).count() >= r.max_calls:
         raise Conflict(f"the customer was already called {r.max_calls} times in {r.period_days} days",
                        code="call_limit")
-    agent = actor if isinstance(actor, AbstractBaseUser) else None
+    agent = actor if isinstance(actor, StaffUser) else None
     Interaction.objects.create(
         customer_id=visit.customer_id, subscription_id=visit.ticket.subscription_id, channel=Channel.CALL_CENTRE,
         direction=Direction.OUTBOUND, occurred_at=now, agent=agent, topic=InteractionTopic.CARE,

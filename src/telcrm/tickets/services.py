@@ -14,7 +14,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as StaffUser
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
@@ -53,7 +54,7 @@ from .models import (
 )
 from .states import check_transition
 
-User = AbstractBaseUser | AnonymousUser
+User = StaffUser | AnonymousUser
 
 _TOPIC = {TicketKind.COMPLAINT: InteractionTopic.COMPLAINT, TicketKind.FAULT: InteractionTopic.FAULT,
           TicketKind.INQUIRY: InteractionTopic.INQUIRY, TicketKind.REQUEST: InteractionTopic.INQUIRY}
@@ -142,7 +143,7 @@ def _event_args(ticket: Ticket) -> dict[str, Any]:
 
 def open_ticket(actor: User, *, customer: Customer, kind: str, category: Category, channel: str,
                 subject: str, description: str = "", subscription: Subscription | None = None,
-                owner: AbstractBaseUser | None = None, at: dt.datetime | None = None) -> Ticket:
+                owner: StaffUser | None = None, at: dt.datetime | None = None) -> Ticket:
     """Open a ticket for a customer the actor may see. The customer's star level and the
     kind pick the SLA policy; an open ticket of the same customer and category is flagged
     as a possible duplicate; the contact lands on the customer's timeline."""
@@ -162,7 +163,7 @@ def open_ticket(actor: User, *, customer: Customer, kind: str, category: Categor
     now = at or timezone.now()
     stars = service_level(customer_id=customer.pk).stars
     policy = _policy(stars=stars, kind=kind, channel=channel)
-    owner = owner or (actor if isinstance(actor, AbstractBaseUser) else None)
+    owner = owner or (actor if isinstance(actor, StaffUser) else None)
     team = Team.objects.filter(members=owner).first() if owner is not None else None
     duplicate = (Ticket.objects.filter(customer=customer, category=category, status__in=OPEN_STATUSES)
                  .order_by("opened_at").first())
@@ -187,7 +188,7 @@ def open_ticket(actor: User, *, customer: Customer, kind: str, category: Categor
     return ticket
 
 
-def assign_ticket(actor: User, *, ticket: Ticket, owner: AbstractBaseUser, version: int) -> Ticket:
+def assign_ticket(actor: User, *, ticket: Ticket, owner: StaffUser, version: int) -> Ticket:
     """Give the ticket a new owner (the one-stop owner; the team follows the owner)."""
     require_work(actor, ticket)
     if not owner.has_perm("tickets.change_ticket"):
@@ -208,7 +209,7 @@ def add_note(actor: User, *, ticket: Ticket, text: str, kind: str = NoteKind.INT
         raise ValidationFailed("the note is empty", code="empty_note")
     now = at or timezone.now()
     note = TicketNote.objects.create(ticket=ticket, kind=kind, text=text.strip(), work_minutes=work_minutes,
-                                     at=now, author=actor if isinstance(actor, AbstractBaseUser) else None)
+                                     at=now, author=actor if isinstance(actor, StaffUser) else None)
     if kind == NoteKind.REPLY and ticket.first_response_at is None:
         respond(actor, ticket=ticket, version=ticket.version, at=now)
     elif kind == NoteKind.CUSTOMER and ticket.status == TicketStatus.PENDING:
@@ -233,7 +234,7 @@ def respond(actor: User, *, ticket: Ticket, version: int, at: dt.datetime | None
 
 def _history(actor: User, ticket: Ticket, to: str, at: dt.datetime, reason: str) -> None:
     StatusChange.objects.create(ticket=ticket, from_status=ticket.status, to_status=to, at=at,
-                                actor=actor if isinstance(actor, AbstractBaseUser) else None,
+                                actor=actor if isinstance(actor, StaffUser) else None,
                                 reason=reason[:200])
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
@@ -48,10 +49,11 @@ def due_tickets(now: dt.datetime) -> list[tuple]:
 
 def _recipients(rows: list[tuple]) -> tuple[dict[int, tuple[int | None, int | None]], dict[int, int | None]]:
     team_ids = {r[5] for r in rows if r[5] is not None}
-    teams = {t: (s, m) for t, s, m in Team.objects.filter(pk__in=team_ids)
+    teams: dict[int, tuple[int | None, int | None]] = {t: (s, m) for t, s, m in Team.objects.filter(pk__in=team_ids)
              .values_list("id", "supervisor_id", "manager_id")}
     lone = {r[6] for r in rows if r[5] is None and r[6] is not None}
-    supervisors = dict(UserProfile.objects.filter(user_id__in=lone).values_list("user_id", "supervisor_id"))
+    supervisors: dict[int, int | None] = dict(
+        UserProfile.objects.filter(user_id__in=lone).values_list("user_id", "supervisor_id"))
     return teams, supervisors
 
 
@@ -74,7 +76,7 @@ def sweep_sla(*, now: dt.datetime) -> SweepResult:
                                           escalated_to_id=to))
     Escalation.objects.bulk_create(escalations, batch_size=CHUNK, ignore_conflicts=True)
     for stage, ids in by_stage.items():
-        changes = {"sla_stage": stage,
+        changes: dict[str, Any] = {"sla_stage": stage,
                    "sweep_due_at": F(_NEXT[SlaStage(stage)]) if stage in _NEXT else Value(None)}
         if stage >= SlaStage.WARNED:
             changes["warned_at"] = Coalesce(F("warned_at"), Value(now))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as StaffUser
 from django.utils import timezone
 
 from telcrm.core.calendar import BACK_OFFICE
@@ -20,8 +20,8 @@ TURNAROUND = {WorkOrderTeam.BILLING: 540, WorkOrderTeam.NETWORK: 1080, WorkOrder
               WorkOrderTeam.SP_MANAGEMENT: 540}
 
 
-def _actor(actor: User) -> AbstractBaseUser | None:
-    return actor if isinstance(actor, AbstractBaseUser) else None
+def _actor(actor: User) -> StaffUser | None:
+    return actor if isinstance(actor, StaffUser) else None
 
 
 def split_work_order(actor: User, *, ticket: Ticket, team: str, description: str,
