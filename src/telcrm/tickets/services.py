@@ -39,6 +39,7 @@ from .models import (
     OPEN_STATUSES,
     Category,
     Escalation,
+    EscalationLevel,
     NoteKind,
     Resolution,
     ReturnVisitStatus,
@@ -163,14 +164,15 @@ def open_ticket(actor: User, *, customer: Customer, kind: str, category: Categor
     now = at or timezone.now()
     stars = service_level(customer_id=customer.pk).stars
     policy = _policy(stars=stars, kind=kind, channel=channel)
-    owner = owner or (actor if isinstance(actor, StaffUser) else None)
+    staff = actor if isinstance(actor, StaffUser) else None
+    owner = owner or staff
     team = Team.objects.filter(members=owner).first() if owner is not None else None
     duplicate = (Ticket.objects.filter(customer=customer, category=category, status__in=OPEN_STATUSES)
                  .order_by("opened_at").first())
     ticket = Ticket(ticket_no=f"TMP-{uuid.uuid4().hex[:16]}", kind=kind, category=category,
                     customer=customer, subscription=subscription, channel=channel, subject=subject.strip(),
                     description=description, priority=policy.priority, stars=stars, owner=owner, team=team,
-                    region_id=customer.region_id, opened_by=owner if owner == actor else None,
+                    region_id=customer.region_id, opened_by=staff,
                     opened_at=now, sla_policy=policy, duplicate_of=duplicate)
     for name, value in clock_fields(ticket).items():
         setattr(ticket, name, value)
@@ -178,7 +180,7 @@ def open_ticket(actor: User, *, customer: Customer, kind: str, category: Categor
     ticket.ticket_no = f"TT{ticket.pk:010d}"
     Ticket.objects.filter(pk=ticket.pk).update(ticket_no=ticket.ticket_no)
     StatusChange.objects.create(ticket=ticket, to_status=ticket.status, at=now,
-                                actor=owner if owner == actor else None, reason="opened")
+                                actor=staff, reason="opened")
     Interaction.objects.create(
         customer=customer, subscription=subscription, occurred_at=now, direction=Direction.INBOUND,
         channel=Channel.VISIT if channel == TicketChannel.ACCOUNT_MANAGER else channel,
@@ -320,3 +322,25 @@ def resolve_ticket(actor: User, *, ticket: Ticket, version: int, resolution: str
 
 def close_ticket(actor: User, *, ticket: Ticket, version: int, at: dt.datetime | None = None) -> Ticket:
     return change_status(actor, ticket=ticket, status=TicketStatus.CLOSED, version=version, at=at)
+
+
+def escalate_ticket(actor: User, *, ticket: Ticket, level: str, reason: str,
+                    at: dt.datetime | None = None) -> Escalation:
+    """An agent asks for help before the clock forces it (the sweep escalates at breach):
+    recorded like the sweep's, once per level, to the team's supervisor or manager."""
+    require_work(actor, ticket)
+    if level not in EscalationLevel.values:
+        raise ValidationFailed(f"unknown escalation level {level!r}", code="invalid_level")
+    if not ticket.is_open:
+        raise ValidationFailed("the ticket is no longer open", code="ticket_not_open")
+    if not reason.strip():
+        raise ValidationFailed("say why the ticket needs escalating", code="missing_reason")
+    if ticket.escalations.filter(level=level).exists():
+        raise Conflict(f"the ticket is already escalated to the {level}", code="already_escalated")
+    team = ticket.team
+    to = None
+    if team is not None:
+        to = team.supervisor_id if level == EscalationLevel.SUPERVISOR else team.manager_id
+    return Escalation.objects.create(ticket=ticket, level=level, at=at or timezone.now(), reason=reason.strip()[:200],
+                                     escalated_to_id=to, actor=actor if isinstance(actor, StaffUser) else None)
+
