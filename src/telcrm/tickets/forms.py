@@ -75,7 +75,6 @@ class StatusForm(VersionedForm):
 class ResolveForm(VersionedForm):
     resolution = forms.ChoiceField(label=_("Resolution"), choices=Resolution.choices)
     note = forms.CharField(label=_("Answer to the customer"), widget=forms.Textarea(attrs={"rows": 3}))
-    first_contact = forms.BooleanField(label=_("Solved at the first contact"), required=False)
 
 
 class AssignForm(VersionedForm):
