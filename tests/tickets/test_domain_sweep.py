@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
+from telcrm.core.errors import Conflict, PermissionDenied, ValidationFailed
 from telcrm.core.roles import Role
 from telcrm.tickets import services as s
 from telcrm.tickets.models import Escalation, SlaStage
@@ -116,3 +117,24 @@ class TestCommand:
     def test_a_bad_time_is_refused(self) -> None:
         with pytest.raises(CommandError):
             call_command("tickets", "sweep", "--at", "next tuesday")
+
+
+class TestAskingForHelp:
+    def test_an_agent_escalates_once_per_level_and_the_sweep_does_not_repeat_it(self, desk) -> None:  # type: ignore[no-untyped-def]
+        t, boss, _ = desk
+        s.escalate_ticket(t.owner, ticket=t, level="supervisor", reason="customer threatens to go to the regulator",
+                          at=at("2025-03-04T11:00"))
+        with pytest.raises(Conflict):
+            s.escalate_ticket(t.owner, ticket=t, level="supervisor", reason="again")
+        assert sweep_sla(now=BREACH).to_supervisor == 0
+        assert levels(t) == [("supervisor", boss.pk)]
+        assert Escalation.objects.get(ticket=t).actor == t.owner
+
+    def test_bad_requests_are_refused(self, desk) -> None:  # type: ignore[no-untyped-def]
+        t, _, _ = desk
+        with pytest.raises(ValidationFailed):
+            s.escalate_ticket(t.owner, ticket=t, level="president", reason="x")
+        with pytest.raises(ValidationFailed):
+            s.escalate_ticket(t.owner, ticket=t, level="manager", reason=" ")
+        with pytest.raises(PermissionDenied):
+            s.escalate_ticket(agent(), ticket=t, level="manager", reason="not mine")
