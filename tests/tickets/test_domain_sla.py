@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from telcrm.core.calendar import CALL_CENTRE
 from telcrm.core.errors import ValidationFailed
 from telcrm.tickets import sla
 from telcrm.tickets.models import EscalationLevel, SlaPolicy, SlaStage
@@ -45,9 +46,18 @@ class TestDeadlines:
         assert d.regulatory_due == at("2025-10-15T14:00")
 
     def test_round_the_clock(self) -> None:
-        t = sla.Targets(response_minutes=30, resolution_minutes=240, round_the_clock=True)
+        t = sla.Targets(response_minutes=30, resolution_minutes=240, calendar=CALL_CENTRE)
         d = sla.deadlines(t, opened_at=at("2025-10-01T22:00"))
         assert d.resolution_due == at("2025-10-02T02:00")
+
+    def test_the_policy_picks_the_clock_and_settings_the_hours(self, settings) -> None:  # type: ignore[no-untyped-def]
+        fault = SlaPolicy(stars=5, kind="fault", response_minutes=30, resolution_minutes=240, round_the_clock=True)
+        assert sla.deadlines(sla.targets_of(fault), opened_at=at("2025-10-01T22:00")).resolution_due == at(
+            "2025-10-02T02:00")
+        settings.TELCRM_CALENDAR = {"opens": "08:30", "closes": "19:00", "extra_holidays": ["2025-03-05"]}
+        office = SlaPolicy(stars=1, kind="request", response_minutes=60, resolution_minutes=60)
+        assert sla.deadlines(sla.targets_of(office), opened_at=at("2025-03-04T18:30")).resolution_due == at(
+            "2025-03-06T09:00")
 
     def test_shares_come_from_the_policy(self) -> None:
         policy = SlaPolicy(stars=5, kind="fault", response_minutes=30, resolution_minutes=100,

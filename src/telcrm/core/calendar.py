@@ -119,3 +119,22 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 BACK_OFFICE = BusinessCalendar()
 #: The call centre: 24x7.
 CALL_CENTRE = BusinessCalendar(round_the_clock=True)
+
+
+def configured_calendar(*, round_the_clock: bool = False) -> BusinessCalendar:
+    """The operator's calendar. ``settings.TELCRM_CALENDAR`` (optional) may set the back
+    office's ``opens`` and ``closes`` ("HH:MM") and list ``extra_holidays`` and
+    ``extra_workdays`` (ISO dates) for a year's notice the holidays package does not carry
+    yet; the 24x7 clock only takes the zone."""
+    from django.conf import settings
+
+    conf = getattr(settings, "TELCRM_CALENDAR", {})
+    zone = conf.get("zone", SHANGHAI)
+    if round_the_clock:
+        return BusinessCalendar(zone=zone, round_the_clock=True)
+    return BusinessCalendar(
+        opens=dt.time.fromisoformat(conf.get("opens", "09:00")),
+        closes=dt.time.fromisoformat(conf.get("closes", "18:00")), zone=zone,
+        extra_holidays=frozenset(dt.date.fromisoformat(d) for d in conf.get("extra_holidays", ())),
+        extra_workdays=frozenset(dt.date.fromisoformat(d) for d in conf.get("extra_workdays", ())),
+    )

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from telcrm.core.calendar import BACK_OFFICE, CALL_CENTRE, BusinessCalendar
+from telcrm.core.calendar import BACK_OFFICE, BusinessCalendar, configured_calendar
 from telcrm.core.errors import ValidationFailed
 
 from .models import EscalationLevel, SlaPolicy, SlaStage
@@ -33,18 +33,17 @@ class Targets:
     resolution_minutes: int
     warn_share: Decimal = Decimal("0.80")
     manager_share: Decimal = Decimal("1.50")
-    round_the_clock: bool = False
     regulatory_days: int | None = None
-
-    @property
-    def calendar(self) -> BusinessCalendar:
-        return CALL_CENTRE if self.round_the_clock else BACK_OFFICE
+    #: The clock the targets count on: back-office hours, or 24x7 for the call centre.
+    calendar: BusinessCalendar = BACK_OFFICE
 
 
 def targets_of(policy: SlaPolicy) -> Targets:
+    """A policy's targets on the operator's calendar (core.calendar.configured_calendar)."""
     return Targets(response_minutes=policy.response_minutes, resolution_minutes=policy.resolution_minutes,
                    warn_share=Decimal(policy.warn_share), manager_share=Decimal(policy.manager_share),
-                   round_the_clock=policy.round_the_clock, regulatory_days=policy.regulatory_days)
+                   regulatory_days=policy.regulatory_days,
+                   calendar=configured_calendar(round_the_clock=policy.round_the_clock))
 
 
 def pick_policy(policies: Iterable[SlaPolicy], *, stars: int, kind: str, channel: str) -> SlaPolicy:

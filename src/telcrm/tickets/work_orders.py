@@ -9,7 +9,7 @@ import datetime as dt
 from django.contrib.auth.models import User as StaffUser
 from django.utils import timezone
 
-from telcrm.core.calendar import BACK_OFFICE
+from telcrm.core.calendar import configured_calendar
 from telcrm.core.errors import NotFound, ValidationFailed
 
 from .models import NoteKind, Ticket, TicketNote, WorkOrder, WorkOrderStatus, WorkOrderTeam
@@ -35,7 +35,7 @@ def split_work_order(actor: User, *, ticket: Ticket, team: str, description: str
     if not description.strip():
         raise ValidationFailed("say what the team must do", code="missing_description")
     now = at or timezone.now()
-    due = due_at or BACK_OFFICE.add_business_minutes(now, TURNAROUND[WorkOrderTeam(team)])
+    due = due_at or configured_calendar().add_business_minutes(now, TURNAROUND[WorkOrderTeam(team)])
     if due <= now:
         raise ValidationFailed("the due time must be in the future", code="due_in_past")
     order = WorkOrder.objects.create(ticket=ticket, team=team, description=description.strip(), due_at=due,
