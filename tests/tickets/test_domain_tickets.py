@@ -14,6 +14,7 @@ from telcrm.core.roles import Role
 from telcrm.customers.models import Interaction
 from telcrm.tickets import services as s
 from telcrm.tickets.models import TicketStatus as S
+from telcrm.tickets.sms import record_sms_reply
 from telcrm.tickets.states import IllegalTransition, check_transition
 from telcrm.tickets.work_orders import cancel_work_order, complete_work_order, split_work_order
 from tests import factories as f
@@ -217,3 +218,30 @@ class TestWorkOrders:
         t = ticket(a)
         with pytest.raises(ValidationFailed, match="verify"):
             s.resolve_ticket(a, ticket=t, version=t.version, resolution="explanation")
+
+
+class TestScopeAndSms:
+    def test_a_ticket_outside_the_scope_does_not_exist(self) -> None:
+        t = ticket(agent(region="SH-XH"))
+        with pytest.raises(NotFound):
+            s.get_ticket(agent(region="SH-PD"), ticket_no=t.ticket_no)
+        assert s.get_ticket(agent(Role.MANAGER), ticket_no=t.ticket_no) == t
+        assert not s.visible_tickets(agent(Role.AUDITOR)).exists()
+
+    def test_an_account_manager_sees_its_enterprises_tickets(self) -> None:
+        am = agent(Role.ACCOUNT_MANAGER)
+        mine = ticket(agent(), customer=f.customer(kind="enterprise", account_manager=am))
+        ticket(agent(), customer=f.customer(kind="enterprise"))
+        assert list(s.visible_tickets(am)) == [mine]
+
+    def test_an_sms_reply_lands_on_the_lines_open_ticket(self) -> None:
+        a = agent()
+        line = f.subscription(f.customer())
+        t = ticket(a, customer=line.customer, subscription=line, channel="sms")
+        s.change_status(a, ticket=t, status=S.IN_PROGRESS, version=t.version, at=at("2025-03-04T09:10"))
+        s.change_status(a, ticket=t, status=S.PENDING, version=t.version, at=at("2025-03-04T09:20"))
+        note = record_sms_reply(a, msisdn=line.msisdn, text="收到，已经恢复了", at=at("2025-03-04T10:20"))
+        assert (note.ticket, note.kind) == (t, "customer")
+        assert (fresh(t).status, fresh(t).paused_minutes) == (S.IN_PROGRESS, 60)
+        with pytest.raises(NotFound):
+            record_sms_reply(a, msisdn="13900000000", text="hello")
