@@ -103,7 +103,7 @@ class TestWorkspace:
         seen = Ticket.objects.get(pk=complaint.pk).version
         post(web, complaint, "status", status="inProgress")  # another tab, or another agent
         r = post(web, complaint, "status", status="cancelled", version=seen)
-        assert "Someone else changed this ticket" in r.content.decode()
+        assert "已有他人修改" in r.content.decode()  # zh-Hans is the default UI language
         assert Ticket.objects.get(pk=complaint.pk).status == TicketStatus.IN_PROGRESS
 
     def test_illegal_transition_is_refused(self, web, complaint):
@@ -177,7 +177,7 @@ class TestVisits:
         post(web, t, "resolve", resolution="answered", note="已答复")
         visit = ReturnVisit.objects.get(ticket=t)
         r = web.post("/tickets/visits/", {"visit": visit.pk, "reached": "yes", "solved": "yes"})
-        assert r.status_code == 200 and "1 to 10" in r.content.decode()
+        assert r.status_code == 200 and "1 到 10" in r.content.decode()
         visit.refresh_from_db()
         assert visit.attempts == 0
 

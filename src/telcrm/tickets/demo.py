@@ -254,6 +254,7 @@ def seed_demo_tickets(*, out: TextIOBase, count: int = 300, days: int = 150, see
         clock.run_until(now)
         sweep_sla(now=now)
         visits = _call_back(rng, now)
+        sweep_sla(now=now)  # tickets the return visits reopened start a new clock
         cases = _source_cases(now)
     out.write(f"Service desk: {made} tickets over {days} days, {visits} return visits made, "
               f"{len(cases)} source complaints in the demo agent's queue\n")
