@@ -13,6 +13,7 @@ from telcrm.core.errors import Conflict, NotFound, PermissionDenied, ValidationF
 from telcrm.core.roles import Role
 from telcrm.customers.models import Interaction
 from telcrm.tickets import services as s
+from telcrm.tickets.models import SlaStage, Ticket
 from telcrm.tickets.models import TicketStatus as S
 from telcrm.tickets.sms import record_sms_reply
 from telcrm.tickets.states import IllegalTransition, check_transition
@@ -140,6 +141,18 @@ class TestClock:
         assert t.resolution_due == at("2025-03-07T17:00") and t.resolution_due > due
         assert t.sweep_due_at == t.warn_at
 
+    def test_a_reopened_ticket_starts_a_new_cycle(self) -> None:
+        a = agent()
+        t = ticket(a, kind="inquiry")
+        s.resolve_ticket(a, ticket=t, version=t.version, resolution="answered", at=at("2025-03-04T09:30"))
+        Ticket.objects.filter(pk=t.pk).update(sla_stage=SlaStage.SUPERVISOR)
+        t = fresh(t)
+        s.change_status(a, ticket=t, status=S.IN_PROGRESS, version=t.version, at=at("2025-03-10T09:00"))
+        t = fresh(t)
+        assert (t.sla_stage, t.reopened, t.resolution) == (SlaStage.ON_TIME, 1, "")
+        # 1-star inquiry: one business day from the reopening.
+        assert t.resolution_due == at("2025-03-10T18:00") and t.sweep_due_at == t.warn_at
+
     def test_a_customer_reply_by_sms_takes_a_pending_ticket_back_to_work(self) -> None:
         a = agent()
         t = ticket(a, channel="sms")
@@ -167,6 +180,8 @@ class TestLocking:
         with pytest.raises(Conflict):
             s.change_status(b, ticket=theirs, status=S.REJECTED, version=theirs.version)
         assert fresh(t).status == S.IN_PROGRESS and fresh(t).version == 3
+        # The refused save wrote nothing, even outside a transaction.
+        assert list(fresh(t).status_changes.values_list("to_status", flat=True)) == ["acknowledged", "inProgress"]
 
     def test_only_the_owner_its_supervisor_or_a_manager_change_a_ticket(self) -> None:
         owner, colleague, boss = agent(), agent(), agent(Role.MANAGER)

@@ -44,6 +44,7 @@ from .models import (
     Resolution,
     ReturnVisitStatus,
     SlaPolicy,
+    SlaStage,
     StatusChange,
     Team,
     Ticket,
@@ -225,17 +226,20 @@ def respond(actor: User, *, ticket: Ticket, version: int, at: dt.datetime | None
     now = at or timezone.now()
     if ticket.first_response_at is not None:
         return ticket
+    old = ticket.status
     ticket.first_response_at = now
     fields: dict[str, Any] = {"first_response_at": now}
-    if ticket.status == TicketStatus.ACKNOWLEDGED:
-        _history(actor, ticket, TicketStatus.IN_PROGRESS, now, "first response")
+    if old == TicketStatus.ACKNOWLEDGED:
         ticket.status = fields["status"] = TicketStatus.IN_PROGRESS
     fields.update(clock_fields(ticket))
-    return save_ticket(ticket, version=version, fields=fields)
+    save_ticket(ticket, version=version, fields=fields)
+    if old != ticket.status:
+        _history(actor, ticket, old, now, "first response")
+    return ticket
 
 
-def _history(actor: User, ticket: Ticket, to: str, at: dt.datetime, reason: str) -> None:
-    StatusChange.objects.create(ticket=ticket, from_status=ticket.status, to_status=to, at=at,
+def _history(actor: User, ticket: Ticket, old: str, at: dt.datetime, reason: str) -> None:
+    StatusChange.objects.create(ticket=ticket, from_status=old, to_status=ticket.status, at=at,
                                 actor=actor if isinstance(actor, StaffUser) else None,
                                 reason=reason[:200])
 
@@ -266,19 +270,24 @@ def change_status(actor: User, *, ticket: Ticket, status: str, version: int, rea
     start = None
     if status == TicketStatus.RESOLVED:
         fields.update(_resolution_fields(ticket, resolution, resolution_note, now))
-    if ticket.status == TicketStatus.RESOLVED and status == TicketStatus.IN_PROGRESS:
+    old = ticket.status
+    if old == TicketStatus.RESOLVED and status == TicketStatus.IN_PROGRESS:
+        # A new SLA cycle: fresh deadlines and warnings (each escalation level is still
+        # recorded once per ticket).
         fields.update(reopened=ticket.reopened + 1, resolved_at=None, resolution="",
-                      first_contact_resolution=False, paused_minutes=0)
-        # The call about the old answer is moot; the next resolution schedules a new one.
-        ticket.return_visits.filter(status=ReturnVisitStatus.SCHEDULED).update(status=ReturnVisitStatus.CANCELLED)
+                      first_contact_resolution=False, paused_minutes=0, sla_stage=SlaStage.ON_TIME,
+                      warned_at=None)
         start = now
     if status == TicketStatus.CLOSED:
         fields["closed_at"] = now
-    _history(actor, ticket, status, now, reason)
     for name, value in fields.items():
         setattr(ticket, name, value)
     fields.update(clock_fields(ticket, start=start))
     save_ticket(ticket, version=version, fields=fields)
+    _history(actor, ticket, old, now, reason)
+    if start is not None:
+        # The call about the old answer is moot; the next resolution schedules a new one.
+        ticket.return_visits.filter(status=ReturnVisitStatus.SCHEDULED).update(status=ReturnVisitStatus.CANCELLED)
     if status == TicketStatus.RESOLVED:
         _after_resolution(ticket, now)
     return ticket
