@@ -141,6 +141,15 @@ class TestClock:
         assert t.resolution_due == at("2025-03-07T17:00") and t.resolution_due > due
         assert t.sweep_due_at == t.warn_at
 
+    def test_waiting_over_national_day_costs_two_business_hours(self) -> None:
+        a = agent()
+        t = ticket(a, opened=at("2025-09-30T09:00"))
+        s.change_status(a, ticket=t, status=S.IN_PROGRESS, version=t.version, at=at("2025-09-30T09:05"))
+        s.change_status(a, ticket=t, status=S.PENDING, version=t.version, at=at("2025-09-30T17:00"))
+        s.change_status(a, ticket=t, status=S.IN_PROGRESS, version=t.version, at=at("2025-10-09T10:00"))
+        # 17:00-18:00 on 30 September, 1-8 October off, 09:00-10:00 on 9 October.
+        assert fresh(t).paused_minutes == 120
+
     def test_a_reopened_ticket_starts_a_new_cycle(self) -> None:
         a = agent()
         t = ticket(a, kind="inquiry")
