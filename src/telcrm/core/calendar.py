@@ -26,8 +26,9 @@ SHANGHAI = "Asia/Shanghai"
 
 @lru_cache(maxsize=1)
 def _china() -> holidays.HolidayBase:
-    # One shared table; ``holidays`` fills in further years on first look-up.
-    return holidays.country_holidays("CN")
+    # One shared table, filled for the years the desk works in when first built (so
+    # request threads only read it); ``holidays`` adds any other year on first look-up.
+    return holidays.country_holidays("CN", years=range(2020, 2031))
 
 
 def is_china_working_day(day: dt.date) -> bool:
