@@ -44,6 +44,9 @@ class RefundStatus(models.TextChoices):
 
 
 class RefundRequest(models.Model):
+    """A refund or credit a complaint ends in; ``needs_level`` is who must approve it,
+    from the approval limits at the time it was asked for."""
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="refunds")
     subscription = models.ForeignKey(Subscription, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")

@@ -160,6 +160,11 @@ class SlaPolicy(models.Model):
 
 
 class Ticket(models.Model):
+    """A complaint, fault report, inquiry or service request of one customer (TMF621
+    troubleTicket), with one owner from start to end (one-stop service, domain.md section
+    5) and its SLA clock: the deadlines and the stage times are columns, kept by the
+    services and the sweep."""
+
     ticket_no = models.CharField(_("ticket number"), max_length=20, unique=True)
     kind = models.CharField(_("kind"), max_length=10, choices=TicketKind.choices)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,

@@ -138,6 +138,9 @@ class EscalationLevel(models.TextChoices):
 
 
 class Escalation(models.Model):
+    """A ticket escalated to its supervisor or manager, by the sweep at breach or by an
+    agent asking for help; once per level (every escalation recorded, domain.md 5)."""
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
     level = models.CharField(_("level"), max_length=10, choices=EscalationLevel.choices)
     at = models.DateTimeField(_("time"))
