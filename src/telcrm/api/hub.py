@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
@@ -57,7 +57,7 @@ class Event:
     resource_name: str
     resource: dict[str, Any]
     #: Whether a listener's owner may see the record the event is about.
-    visible_to: Callable[[AbstractBaseUser], bool]
+    visible_to: Callable[[User], bool]
 
 
 def _parse_query(query: str) -> list[tuple[str, set[str]]]:
@@ -85,7 +85,7 @@ def matches(query: str, body: dict[str, Any]) -> bool:
     return all(str(_lookup(body, key)) in values for key, values in _parse_query(query))
 
 
-def register_listener(actor: AbstractBaseUser, *, api: str, callback: str, query: str = "") -> HubListener:
+def register_listener(actor: User, *, api: str, callback: str, query: str = "") -> HubListener:
     parts = urlsplit(callback)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationFailed("callback: an absolute http or https URL is required")
@@ -96,7 +96,7 @@ def register_listener(actor: AbstractBaseUser, *, api: str, callback: str, query
     return HubListener.objects.create(owner=actor, api=api, callback=callback, query=query)
 
 
-def get_listener(actor: AbstractBaseUser, *, api: str, listener_id: int) -> HubListener:
+def get_listener(actor: User, *, api: str, listener_id: int) -> HubListener:
     """A listener is its owner's: anyone else gets 404, like a customer out of scope."""
     listener = HubListener.objects.filter(pk=listener_id, api=api, owner=actor).first()
     if listener is None:
@@ -104,7 +104,7 @@ def get_listener(actor: AbstractBaseUser, *, api: str, listener_id: int) -> HubL
     return listener
 
 
-def remove_listener(actor: AbstractBaseUser, *, api: str, listener_id: int) -> None:
+def remove_listener(actor: User, *, api: str, listener_id: int) -> None:
     get_listener(actor, api=api, listener_id=listener_id).delete()
 
 
@@ -217,7 +217,7 @@ def hub_router(api: str, *, permission: str, tags: list[str]) -> Router:
     needs ``permission`` (the one that reads the API's resources)."""
     router = Router(tags=tags)
 
-    def _check(request: HttpRequest) -> AbstractBaseUser:
+    def _check(request: HttpRequest) -> User:
         user = request.auth  # type: ignore[attr-defined]
         if not user.has_perm(permission):
             raise PermissionDenied(f"registering a listener needs the {permission} permission")

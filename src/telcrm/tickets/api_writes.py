@@ -5,7 +5,7 @@ records (customer number, category code, line id, owner's user name), each unkno
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from telcrm.core.errors import Conflict, NotFound, ValidationFailed
 from telcrm.customers.models import Customer, Subscription
@@ -18,7 +18,7 @@ from telcrm.tickets.schemas import ChannelIn, TroubleTicketCreate, TroubleTicket
 DEFAULT_CHANNEL = TicketChannel.WEB
 
 
-def _customer(actor: AbstractBaseUser, customer_no: str | None) -> Customer:
+def _customer(actor: User, customer_no: str | None) -> Customer:
     if not customer_no:
         raise ValidationFailed("relatedParty: a party with role customer is required")
     try:
@@ -45,7 +45,7 @@ def _subscription(customer: Customer, sub_id: str | None) -> Subscription | None
     return line
 
 
-def _user(username: str) -> AbstractBaseUser:
+def _user(username: str) -> User:
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
         raise ValidationFailed(f"relatedParty.owner: no active user {username!r}")
@@ -67,11 +67,12 @@ def _priority(value: str | None, field: str) -> str | None:
     return value
 
 
-def open_from_api(actor: AbstractBaseUser, body: TroubleTicketCreate) -> Ticket:
+def open_from_api(actor: User, body: TroubleTicketCreate) -> Ticket:
     """Open a ticket from a POST body (the caller holds the transaction)."""
     customer = _customer(actor, body.customer_no())
     priority = _priority(body.priority, "priority") or _priority(body.severity, "severity")
-    owner = _user(body.owner()) if body.owner() else None
+    owner_name = body.owner()
+    owner = _user(owner_name) if owner_name else None
     ticket = services.open_ticket(
         actor, customer=customer, kind=body.ticketType, category=_category(body.characteristic("category")),
         channel=_channel(body.channel), subject=body.name or body.description.strip().splitlines()[0][:200],
@@ -85,7 +86,7 @@ def open_from_api(actor: AbstractBaseUser, body: TroubleTicketCreate) -> Ticket:
     return ticket
 
 
-def patch_from_api(actor: AbstractBaseUser, ticket: Ticket, body: TroubleTicketPatch, *,
+def patch_from_api(actor: User, ticket: Ticket, body: TroubleTicketPatch, *,
                    expected_version: int | None) -> Ticket:
     """Apply a merge patch: plain fields, then a new owner, then notes, then the status
     (so a note sent with ``resolved`` is on the ticket before it is resolved). Every step
@@ -103,8 +104,8 @@ def patch_from_api(actor: AbstractBaseUser, ticket: Ticket, body: TroubleTicketP
     if fields:
         services.require_work(actor, ticket)
         services.save_ticket(ticket, version=ticket.version, fields=fields)
-    if body.owner():
-        services.assign_ticket(actor, ticket=ticket, owner=_user(body.owner() or ""), version=ticket.version)
+    if new_owner := body.owner():
+        services.assign_ticket(actor, ticket=ticket, owner=_user(new_owner), version=ticket.version)
     for note in body.note or []:
         services.add_note(actor, ticket=ticket, text=note.text, kind=note.noteType)
     if body.status is not None and body.status != ticket.status:

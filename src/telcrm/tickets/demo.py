@@ -101,10 +101,10 @@ class _Clock:
     reaches them, and the SLA sweep runs before each new ticket, as it would every minute."""
 
     def __init__(self) -> None:
-        self.heap: list[tuple[dt.datetime, int, Callable[[], None]]] = []
+        self.heap: list[tuple[dt.datetime, int, Callable[[], object]]] = []
         self.n = 0
 
-    def later(self, when: dt.datetime, step: Callable[[], None]) -> None:
+    def later(self, when: dt.datetime, step: Callable[[], object]) -> None:
         self.n += 1
         heapq.heappush(self.heap, (when, self.n, step))
 
@@ -115,7 +115,7 @@ class _Clock:
             _safely(step)
 
 
-def _safely(step: Callable[[], None]) -> bool:
+def _safely(step: Callable[[], object]) -> bool:
     """One step in its own savepoint: a step the rules refuse leaves no trace."""
     try:
         with transaction.atomic():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
@@ -26,11 +26,11 @@ CONTACT_NOTES = (NoteKind.CUSTOMER, NoteKind.REPLY)
 NO_TEAM = "-"
 
 
-def sees_all(user: AbstractBaseUser) -> bool:
+def sees_all(user: User) -> bool:
     return bool(user.has_perm("core.view_all_customers") and user.has_perm("tickets.view_ticket"))
 
 
-def kpi_scope(user: AbstractBaseUser, *, via: str = "") -> Q:
+def kpi_scope(user: User, *, via: str = "") -> Q:
     """Tickets whose figures the user may see: all for managers (and analysts), those of
     the teams it supervises and its own for everyone else."""
     prefix = f"{via}__" if via else ""
@@ -42,11 +42,11 @@ def kpi_scope(user: AbstractBaseUser, *, via: str = "") -> Q:
     return Q(**{f"{prefix}team__in": teams}) | Q(**{f"{prefix}owner": user})
 
 
-def _tickets(user: AbstractBaseUser, since: dt.datetime, until: dt.datetime) -> QuerySet[Ticket]:
+def _tickets(user: User, since: dt.datetime, until: dt.datetime) -> QuerySet[Ticket]:
     return Ticket.objects.filter(kpi_scope(user), opened_at__gte=since, opened_at__lt=until)
 
 
-def ticket_facts(user: AbstractBaseUser, *, since: dt.datetime, until: dt.datetime) -> list[TicketFacts]:
+def ticket_facts(user: User, *, since: dt.datetime, until: dt.datetime) -> list[TicketFacts]:
     """One row per ticket opened in [since, until), with its escalation flag and the working
     minutes booked on its notes, split into contact and paperwork."""
     rows = (
@@ -65,7 +65,7 @@ def ticket_facts(user: AbstractBaseUser, *, since: dt.datetime, until: dt.dateti
             for agent, team, region, opened, resolved, due, first, esc, contact, paper in rows]
 
 
-def visit_facts(user: AbstractBaseUser, *, since: dt.datetime, until: dt.datetime) -> list[VisitFacts]:
+def visit_facts(user: User, *, since: dt.datetime, until: dt.datetime) -> list[VisitFacts]:
     """Return visits due in [since, until), credited to the ticket's owner and team."""
     rows = (
         ReturnVisit.objects.filter(kpi_scope(user, via="ticket"), due_at__gte=since, due_at__lt=until)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models.signals import post_save
 
 from telcrm.api import hub
@@ -41,7 +41,7 @@ def publish_ticket_event(ticket_id: int, event_type: str, *, change: StatusChang
         resource.update(status=change.to_status, statusChangeDate=change.at.isoformat(),
                         statusChangeReason=change.reason)
 
-    def visible_to(user: AbstractBaseUser) -> bool:
+    def visible_to(user: User) -> bool:
         return visible_tickets(user).filter(pk=ticket_id).exists()
 
     hub.publish(hub.Event(api=API, event_type=event_type, resource_name="troubleTicket",

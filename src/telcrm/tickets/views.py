@@ -40,7 +40,7 @@ from telcrm.tickets.states import TRANSITIONS
 from telcrm.tickets.timers import timer_of
 
 #: The status buttons of the workspace; resolving has its own form (it needs a resolution).
-BUTTONS = {TicketStatus.IN_PROGRESS: gettext_lazy("Start work"),
+BUTTONS: dict[str, object] = {TicketStatus.IN_PROGRESS: gettext_lazy("Start work"),
            TicketStatus.PENDING: gettext_lazy("Wait for the customer"), TicketStatus.HELD: gettext_lazy("Hold"),
            TicketStatus.CLOSED: gettext_lazy("Close"), TicketStatus.REJECTED: gettext_lazy("Reject"),
            TicketStatus.CANCELLED: gettext_lazy("Cancel")}
