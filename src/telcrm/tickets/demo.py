@@ -201,12 +201,15 @@ def _source_cases(now: dt.datetime) -> list[Ticket]:
     agent = User.objects.filter(username="agent").first()
     if agent is None:
         return []
-    lines = list(Subscription.objects.filter(region__code="SH-PD", status="active", customer__kind="individual")
-                 .select_related("customer", "plan", "account").order_by("id")[:3])
-    if len(lines) < 3:
+    lines = (Subscription.objects.filter(region__code="SH-PD", status="active", customer__kind="individual")
+             .select_related("customer", "plan", "account").order_by("id"))
+    # The stopped line must have a credit limit above its arrears: that is the complaint.
+    stop_line = lines.filter(account__credit_limit__gte=100).first()
+    others = list(lines.exclude(pk=stop_line.pk)[:2]) if stop_line else []
+    if stop_line is None or len(others) < 2:
         return []
     opened = now - dt.timedelta(hours=2)
-    sp_line, stop_line, promo_line = lines
+    sp_line, promo_line = others
     source_cases.sp_charge_case(sp_line, ordered_at=now - dt.timedelta(days=95))
     source_cases.spam_stop_case(stop_line, stopped_at=now - dt.timedelta(days=1))
     source_cases.promotion_case(promo_line, since=(now - dt.timedelta(days=400)).date(),

@@ -121,7 +121,7 @@ def workspace_context(request: AuthedRequest, t: Ticket, **forms: object) -> dic
         "customer_page": customer_page(user, t.customer.customer_no),
         "timer": timer_of(t, now=timezone.now()), "history": _history(t), "checks": checks,
         "attached": set(t.evidence.values_list("source", flat=True)), "can_change": can_change,
-        "transitions": [(s, BUTTONS[s]) for s in sorted(TRANSITIONS[t.status]) if s in BUTTONS],
+        "transitions": [(s, label) for s, label in BUTTONS.items() if s in TRANSITIONS[t.status]],
         "can_resolve": TicketStatus.RESOLVED in TRANSITIONS[t.status] or t.status == TicketStatus.ACKNOWLEDGED,
         "decisions": [("yes", _("Approve")), ("no", _("Reject"))],
         "note_form": forms.get("note_form") or NoteForm(initial=initial),
