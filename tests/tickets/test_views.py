@@ -207,3 +207,30 @@ class TestBoardsAndPanel:
         desk.ticket(agent, category_code="roaming", opened=timezone.now())
         r = web.get("/tickets/dashboard/")
         assert r.context["overall"].tickets == 1
+
+
+class TestTimer:
+    def test_workspace_timer_reloads_in_business_time(self, web, complaint):
+        page = web.get(f"/tickets/{complaint.ticket_no}/").content.decode()
+        assert f"/tickets/{complaint.ticket_no}/timer/" in page and "every 60s" in page
+        r = web.get(f"/tickets/{complaint.ticket_no}/timer/")
+        assert r.status_code == 200 and 'data-timer="' in r.content.decode()
+
+    def test_paused_ticket_shows_a_standing_clock(self, web, complaint):
+        post(web, complaint, "status", status="inProgress")
+        post(web, complaint, "status", status="pending")
+        body = web.get(f"/tickets/{complaint.ticket_no}/timer/").content.decode()
+        assert "⏸" in body
+
+
+class TestDashboardPeriod:
+    def test_period_keeps_only_tickets_opened_in_it(self, agent):
+        manager = signed_in(desk.agent(Role.MANAGER))
+        now = timezone.localtime()
+        desk.ticket(agent, opened=now - dt.timedelta(days=100))
+        desk.ticket(agent, category_code="roaming", opened=now)
+        old = (now - dt.timedelta(days=100)).strftime("%Y-%m")
+        r = manager.get(f"/tickets/dashboard/?from={old}&to={old}")
+        assert r.context["overall"].tickets == 1
+        assert manager.get("/tickets/dashboard/").context["overall"].tickets == 2
+        assert manager.get("/tickets/dashboard/?from=garbage").context["overall"].tickets == 2

@@ -129,27 +129,45 @@ def _charts(trend: list[kpis.Scorecard]) -> dict[str, dict]:
     }
 
 
+def _month(value: str | None, tz: dt.tzinfo) -> dt.datetime | None:
+    """``2026-03`` as the start of that month; anything else is no choice."""
+    try:
+        year, month = map(int, (value or "").split("-"))
+        return dt.datetime(year, month, 1, tzinfo=tz)
+    except ValueError:
+        return None
+
+
+def _next_month(d: dt.datetime) -> dt.datetime:
+    return (d + dt.timedelta(days=32)).replace(day=1)
+
+
 @login_required
 @permission_required("tickets.view_ticket", raise_exception=True)
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
-    """KPIs of the last twelve months per agent, team or region (``?by=``), with monthly
-    charts; a supervisor sees its teams, a manager everyone."""
+    """KPIs per agent, team or region (``?by=``) over a period of months (``?from=2026-01
+    &to=2026-06``, by default the last twelve), with monthly charts; a supervisor sees its
+    teams, a manager everyone. Tickets count in the month they were opened."""
     now = timezone.localtime()
     by = request.GET.get("by", "team")
     if by not in kpis.GROUPINGS:
         by = "team"
-    since = _month_start(now - dt.timedelta(days=31 * (DASHBOARD_MONTHS - 1)))
-    tickets = kpi_data.ticket_facts(request.user, since=since, until=now)
-    visits = kpi_data.visit_facts(request.user, since=since, until=now)
-    overall = kpis.scorecard(_("Everyone in view"), tickets, visits, now=now)
-    trend = kpis.monthly_trend(tickets, visits, now=now)
+    since = _month(request.GET.get("from"), now.tzinfo) or _month_start(
+        now - dt.timedelta(days=31 * (DASHBOARD_MONTHS - 1)))
+    last = _month(request.GET.get("to"), now.tzinfo)
+    until = min(now, _next_month(last)) if last is not None and last >= since else now
+    tickets = kpi_data.ticket_facts(request.user, since=since, until=until)
+    visits = kpi_data.visit_facts(request.user, since=since, until=until)
+    overall = kpis.scorecard(_("Everyone in view"), tickets, visits, now=until)
+    trend = kpis.monthly_trend(tickets, visits, now=until)
     groupings = [("agent", _("Agent")), ("team", _("Team")), ("region", _("Region"))]
     return render(request, "tickets/dashboard.html", {
         "nav": "ticket-dashboard", "by": by, "by_label": dict(groupings)[by], "groupings": groupings,
-        "overall": overall, "since": since,
-        "cards": kpis.scorecards_by(by, tickets, visits, now=now), "charts": _charts(trend),
+        "overall": overall, "since": since, "until": until - dt.timedelta(seconds=1),
+        "cards": kpis.scorecards_by(by, tickets, visits, now=until), "charts": _charts(trend),
         "bands": [name for name, _upper in kpis.AGE_BANDS],
+        "period": f"from={since:%Y-%m}&to={(until - dt.timedelta(seconds=1)):%Y-%m}",
     })
 
 

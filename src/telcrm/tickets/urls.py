@@ -12,6 +12,7 @@ urlpatterns = [
     path("visits/", views.visit_queue, name="ticket-visits"),
     path("customers/<str:customer_no>/panel/", boards.customer_panel, name="ticket-customer-panel"),
     path("<str:ticket_no>/", views.ticket_detail, name="ticket-detail"),
+    path("<str:ticket_no>/timer/", views.ticket_timer, name="ticket-timer"),
     path("<str:ticket_no>/status/", actions.change_status, name="ticket-status"),
     path("<str:ticket_no>/resolve/", actions.resolve, name="ticket-resolve"),
     path("<str:ticket_no>/assign/", actions.assign, name="ticket-assign"),

@@ -144,6 +144,17 @@ def ticket_detail(request: AuthedRequest, ticket_no: str) -> HttpResponse:
 
 
 @login_required
+@permission_required("tickets.view_ticket", raise_exception=True)
+@require_GET
+def ticket_timer(request: AuthedRequest, ticket_no: str) -> HttpResponse:
+    """The workspace's countdown, reloaded every minute: business time moves on the
+    calendar (not at all at night or on a holiday), so the server recomputes it."""
+    t = _ticket_or_404(request, ticket_no)
+    t = Ticket.objects.select_related("sla_policy").get(pk=t.pk)
+    return render(request, "tickets/_timer.html", {"timer": timer_of(t, now=timezone.now()), "t": t})
+
+
+@login_required
 @permission_required("tickets.add_ticket", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def ticket_new(request: AuthedRequest) -> HttpResponseBase:
