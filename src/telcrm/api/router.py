@@ -43,7 +43,9 @@ inquiries and service requests of the customers in your scope, with notes, attac
 (the records a complaint was verified against) and the status history. Status values and
 transitions are TMF621's (`acknowledged`, `inProgress`, `pending`, `held`, `resolved`,
 `closed`, `rejected`, `cancelled`); an illegal transition is a 422 naming the allowed ones.
-PATCH with `If-Match` answers 409 when someone changed the ticket since you read it.
+PATCH with `If-Match` answers 409 when someone changed the ticket since you read it. An
+SMS gateway lands a customer's two-way SMS reply on the ticket as a `note` with `noteType`
+`customer` (a pending ticket then goes back to work).
 `troubleTicket/v5/hub` registers a listener (TMF630): `TroubleTicketCreateEvent`,
 `TroubleTicketStatusChangeEvent` and `TroubleTicketResolvedEvent` are posted to its
 `callback` after the change is saved, and retried with growing delays until taken.
