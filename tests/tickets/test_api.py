@@ -223,3 +223,16 @@ class TestPatch:
         t = create(client, customer).json()
         other = token_client(f.user(Role.SERVICE_AGENT, region_code="SH-PD"))
         assert patch(other, t["id"], {"status": "inProgress"}).status_code == 404
+
+
+class TestOpenApi:
+    def test_trouble_ticket_and_hub_paths_are_documented(self):
+        doc = Client().get("/tmf-api/openapi.json").json()
+        paths = doc["paths"]
+        assert set(paths[BASE]) == {"get", "post"}
+        assert set(paths[BASE + "/{ticket_no}"]) == {"get", "patch", "delete"}
+        assert set(paths["/tmf-api/troubleTicket/v5/hub"]) == {"post"}
+        assert set(paths["/tmf-api/troubleTicket/v5/hub/{listener_id}"]) == {"get", "delete"}
+        assert "Trouble tickets" in doc["info"]["description"]
+        props = doc["components"]["schemas"]["TroubleTicketOut"]["properties"]
+        assert {"@type", "relatedParty", "statusChange", "attachment", "note"} <= set(props)

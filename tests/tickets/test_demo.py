@@ -55,3 +55,9 @@ def test_demo_desk(operator):
     again = io.StringIO()
     assert seed_demo_tickets(out=again, count=80, days=90, now=NOW) == 0
     assert "there already" in again.getvalue() and Ticket.objects.count() == tickets.count()
+
+
+def test_without_the_demo_staff_nothing_is_made():
+    out = io.StringIO()
+    assert seed_demo_tickets(out=out, count=10, now=NOW) == 0
+    assert "not there" in out.getvalue() and not Ticket.objects.exists()

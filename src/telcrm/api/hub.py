@@ -224,7 +224,7 @@ def hub_router(api: str, *, permission: str, tags: list[str]) -> Router:
         return user
 
     @router.post("/hub", response={201: HubOut, **_ERRORS}, summary="Register a listener",
-                 url_name=f"{api}-hub")
+                 url_name=f"{api}-hub", by_alias=True)
     def create_hub(request: HttpRequest, body: HubIn) -> Status:
         """Events matching `query` are posted to `callback` as JSON after the change is
         saved; failed posts are retried with growing delays."""
@@ -233,11 +233,14 @@ def hub_router(api: str, *, permission: str, tags: list[str]) -> Router:
             listener = register_listener(user, api=api, callback=body.callback, query=body.query)
         return Status(201, _out(listener))
 
-    @router.get("/hub/{listener_id}", response={200: HubOut, **_ERRORS}, summary="Read a listener")
+    @router.get("/hub/{listener_id}", response={200: HubOut, **_ERRORS}, summary="Read a listener",
+                by_alias=True)
     def read_hub(request: HttpRequest, listener_id: int) -> HubOut:
+        """One of your listeners; someone else's is 404."""
         return _out(get_listener(request.auth, api=api, listener_id=listener_id))  # type: ignore[attr-defined]
 
-    @router.delete("/hub/{listener_id}", response={204: None, **_ERRORS}, summary="Remove a listener")
+    @router.delete("/hub/{listener_id}", response={204: None, **_ERRORS}, summary="Remove a listener",
+                   by_alias=True)
     def delete_hub(request: HttpRequest, listener_id: int) -> Status:
         """Pending notifications of the listener are dropped with it."""
         with transaction.atomic():

@@ -5,6 +5,7 @@ queue, the board and the KPIs show figures the rules produced; plus China Mobile
 complaint cases (domain.md section 5), open in the demo agent's queue to be worked.
 
 Idempotent: a database that has tickets already is left as it is. Deterministic for a seed.
+Worked by the demo's staff (its agent, supervised by its manager): without them, nothing.
 """
 
 from __future__ import annotations
@@ -229,6 +230,9 @@ def seed_demo_tickets(*, out: TextIOBase, count: int = 300, days: int = 150, see
     existing = Ticket.objects.count()
     if existing:
         out.write(f"Service desk: {existing} tickets there already\n")
+        return 0
+    if User.objects.filter(username__in=["agent", "manager"]).count() != 2:
+        out.write("Service desk: the demo's agent and manager are not there (telcrm demo makes them)\n")
         return 0
     now = (now or timezone.now()).astimezone(SH)
     rng = random.Random(seed)
