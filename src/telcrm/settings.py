@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "telcrm.value",
     "telcrm.churn",
     "telcrm.nightly",
+    "telcrm.tickets",
     "telcrm.ingest",
     "telcrm.simulate",
     "telcrm.web",
@@ -139,6 +140,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Uploaded files (ticket evidence) live with the data, never in the working directory;
+# they are served only through views that check the user's scope, not as /media/.
+MEDIA_ROOT = DATA_DIR / "media"
 
 LOGGING = {
     "version": 1,

@@ -79,3 +79,72 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.payment_no
+
+
+class SpSubscription(models.Model):
+    """A value-added service ordered from a service provider (SP) on a line, billed monthly
+    in the bill's ``vas`` category. How it was ordered matters to a complaint: a reply to
+    an SMS the customer did not trust is the China Mobile case (domain.md section 5)."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="sp_services")
+    sp_code = models.CharField(_("SP code"), max_length=16)
+    sp_name = models.CharField(_("service provider"), max_length=80)
+    service = models.CharField(_("service"), max_length=80)
+    monthly_fee = _money(_("monthly fee"))
+    ordered_at = models.DateTimeField(_("ordered at"))
+    ordered_via = models.CharField(_("ordered via"), max_length=40, help_text="e.g. sms_reply, web, hall")
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("SP subscription")
+        indexes = [models.Index(fields=["subscription", "ordered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sp_code} {self.service}"
+
+
+class SuspensionCause(models.TextChoices):
+    ARREARS = "arrears", _("arrears")
+    SPAM_SMS_MONITOR = "spam_sms_monitor", _("spam-SMS monitor")
+    FRAUD_MONITOR = "fraud_monitor", _("fraud monitor")
+    CUSTOMER_REQUEST = "customer_request", _("customer's request")
+
+
+class Suspension(models.Model):
+    """A stop of a line with its cause and what the stopping system saw (``detail``: for the
+    spam-SMS monitor the SMS count in the hour, the balance and the credit limit)."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="suspensions")
+    cause = models.CharField(_("cause"), max_length=20, choices=SuspensionCause.choices)
+    started_at = models.DateTimeField(_("stopped at"))
+    ended_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("suspension")
+        indexes = [models.Index(fields=["subscription", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} {self.cause} {self.started_at:%Y-%m-%d}"
+
+
+class Promotion(models.Model):
+    """A promotion or discount on a line. A newer promotion that excludes an older one ends
+    it and says so in ``ended_by``: the silent cancellation of the third source case."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="promotions")
+    code = models.CharField(_("code"), max_length=24)
+    name = models.CharField(_("name"), max_length=80)
+    monthly_discount = _money(_("monthly discount"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    ended_by = models.ForeignKey("self", verbose_name=_("ended by"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="ended")
+
+    class Meta:
+        verbose_name = _("promotion")
+        indexes = [models.Index(fields=["subscription", "starts_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -23,6 +23,7 @@ from telcrm.nightly.models import NightlyRun
 from telcrm.nightly.pipeline import lake_months
 from telcrm.nightly.services import current_run, run_nightly, snapshot_dir
 from telcrm.nightly.snapshot import export_snapshot
+from telcrm.tickets.demo import seed_demo_tickets
 
 DEMO_MONTHS = 6
 
@@ -69,4 +70,6 @@ def run_demo_nightly(*, out: TextIOBase, months: int = DEMO_MONTHS, progress: bo
             continue
         out.write(f"Nightly analytics for {month}\n")
         runs.append(run_nightly(as_of=month, out=out, progress=progress))
+    # The desk's tickets come after the nightly tiers: their targets follow the stars.
+    seed_demo_tickets(out=out)
     return runs
