@@ -97,7 +97,6 @@ class SuppressionReason(models.TextChoices):
     LOWER_PRIORITY = "lower_priority", _("a higher-priority campaign has the customer")
     NO_ADDRESS = "no_address", _("no address for the channel")
     CARE_CONTENT = "care_content", _("care message carries marketing content")
-    CONTROL_GROUP = "control_group", _("in the campaign's control group")
     INVALID_ADDRESS = "invalid_address", _("the channel refused the address")
 
 
