@@ -34,6 +34,9 @@ class OutgoingMessage:
     subject: str = ""
     unsubscribe_url: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    #: An email's HTML part (rendered with ``render_message(..., html=True)``); ``body`` is
+    #: then its plain-text alternative.
+    html: str = ""
 
 
 class Sender(Protocol):
