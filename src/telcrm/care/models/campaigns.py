@@ -118,6 +118,10 @@ class Campaign(models.Model):
     class Meta:
         verbose_name = _("campaign")
         ordering = ["-created_at", "-id"]
+        permissions = [
+            ("approve_campaign", "Can approve a marketing campaign"),
+            ("run_campaign", "Can start, pause and finish a campaign"),
+        ]
 
     def __str__(self) -> str:
         return self.name

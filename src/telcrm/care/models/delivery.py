@@ -169,6 +169,7 @@ class CallTask(models.Model):
     class Meta:
         verbose_name = _("call task")
         ordering = ["due_at", "id"]
+        permissions = [("work_calltask", "Can work outbound call tasks and record their outcome")]
         indexes = [models.Index(fields=["status", "assigned_to", "due_at"])]
         constraints = [
             models.CheckConstraint(
