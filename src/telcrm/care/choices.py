@@ -83,6 +83,10 @@ class OutboxStatus(models.TextChoices):
     DELIVERED = "delivered", _("delivered")
     FAILED = "failed", _("failed")
     SUPPRESSED = "suppressed", _("suppressed")
+    #: The worker died between handing the message to the channel and recording it: it
+    #: may or may not have gone out, so it is not sent again (a duplicate is the worse
+    #: error); the receipts or a person settle it.
+    UNCERTAIN = "uncertain", _("interrupted while sending")
 
 
 class SuppressionReason(models.TextChoices):
@@ -98,6 +102,7 @@ class SuppressionReason(models.TextChoices):
     NO_ADDRESS = "no_address", _("no address for the channel")
     CARE_CONTENT = "care_content", _("care message carries marketing content")
     INVALID_ADDRESS = "invalid_address", _("the channel refused the address")
+    CAMPAIGN_ENDED = "campaign_ended", _("the campaign ended before the send")
 
 
 class TriggerKind(models.TextChoices):

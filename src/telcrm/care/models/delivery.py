@@ -88,6 +88,7 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"))
     claimed_by = models.CharField(_("claimed by"), max_length=60, blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sending_at = models.DateTimeField(_("handed to the channel at"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
