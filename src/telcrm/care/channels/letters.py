@@ -62,8 +62,8 @@ def _pdf(sender_lines: Iterable[str]) -> FPDF:
 
 def _body_fits(pdf: FPDF, body: str) -> bool:
     pdf.set_font("cjk", "", _BODY_SIZE)
-    lines = pdf.multi_cell(0, _LINE, body, dry_run=True, output="LINES")
-    return len(lines) * _LINE <= _BODY_BOTTOM - _BODY_TOP
+    height = pdf.multi_cell(160, _LINE, body, dry_run=True, output="HEIGHT")
+    return float(height) <= _BODY_BOTTOM - _BODY_TOP  # type: ignore[arg-type]
 
 
 def _page(pdf: FPDF, letter: Letter) -> None:
