@@ -132,6 +132,18 @@ class TestReplies:
         assert [(n, t) for n, t, _at in events["replies"]] == [("13812345678", text)]
 
 
+    def test_a_long_reply_arrives_once_all_its_parts_are_in(self, smsc, sender, events):
+        send(sender, "Hi")
+        text = "你们的套餐太贵了，" * 12  # 108 characters: two UCS2 parts
+        smsc.inject_mo("8613812345678", text)
+        smsc.inject_mo("8613900000000", "TD")
+        for _ in range(5):
+            sender.poll(1.0)
+            if len(events["replies"]) == 2:
+                break
+        assert sorted((n, t) for n, t, _at in events["replies"]) == [("13812345678", text), ("13900000000", "TD")]
+
+
 class TestFailures:
     def test_throttling_is_transient_and_the_next_send_goes(self, smsc, sender):
         smsc.throttle()

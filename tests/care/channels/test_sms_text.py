@@ -2,7 +2,7 @@
 
 import pytest
 
-from telcrm.care.channels.sms_text import GSM7, UCS2, UDHI, decode, encode, reference
+from telcrm.care.channels.sms_text import GSM7, UCS2, UDHI, concatenation, decode, encode, reference
 
 
 class TestEncode:
@@ -37,6 +37,18 @@ class TestEncode:
 
 
 class TestDecode:
+    def test_concatenation_header_is_read_back(self):
+        enc = encode("好" * 100, key="k")
+        assert [concatenation(p, enc.esm_class) for p in enc.parts] == [(reference("k"), 2, 1), (reference("k"), 2, 2)]
+
+    def test_16_bit_reference_header(self):
+        data = bytes([6, 0x08, 4, 0x12, 0x34, 3, 2]) + "好".encode("utf-16-be")
+        assert concatenation(data, UDHI) == (0x1234, 3, 2)
+        assert decode(data, UCS2, UDHI) == "好"
+
+    def test_single_message_has_no_concatenation(self):
+        assert concatenation(b"hello", 0) is None
+
     def test_gsm_with_escape(self):
         assert decode(b"TD \x1be", GSM7) == "TD €"
 

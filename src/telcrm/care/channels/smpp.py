@@ -124,6 +124,7 @@ class SmppSender:
         self.timeout = timeout
         self._client: Client | None = None
         self._pending: deque[Any] = deque()  # deliver_sm PDUs read while waiting on a send
+        self._parts: dict[tuple[str, int, int], dict[int, str]] = {}  # a long reply's parts so far
 
     # -- the link ---------------------------------------------------------------------------
     def _bound(self) -> Client:
@@ -263,10 +264,22 @@ class SmppSender:
         self.on_receipt(message_id, state, at)
 
     def _reply(self, pdu: Any) -> None:
+        """A handset's message; a long one is passed on once all its parts are in."""
         data = pdu.short_message or getattr(pdu, "message_payload", None) or b""
-        text = sms_text.decode(data, pdu.data_coding or 0, pdu.esm_class or 0)
+        esm_class = pdu.esm_class or 0
+        text = sms_text.decode(data, pdu.data_coding or 0, esm_class)
+        number = national(_text(pdu.source_addr))
+        concat = sms_text.concatenation(data, esm_class)
+        if concat is not None:
+            ref, total, seq = concat
+            parts = self._parts.setdefault((number, ref, total), {})
+            parts[seq] = text
+            if len(parts) < total:
+                return
+            del self._parts[(number, ref, total)]
+            text = "".join(parts[i] for i in sorted(parts))
         if self.on_reply is not None:
-            self.on_reply(national(_text(pdu.source_addr)), text, dt.datetime.now(dt.UTC))
+            self.on_reply(number, text, dt.datetime.now(dt.UTC))
 
     def close(self) -> None:
         """Unbind politely and close the link; a link already gone is simply forgotten."""

@@ -84,6 +84,23 @@ def encode(text: str, *, key: str) -> Encoded:
     return Encoded(coding, UDHI, parts)
 
 
+def concatenation(data: bytes, esm_class: int) -> tuple[int, int, int] | None:
+    """(reference, parts, this part's number) from a received message's user data header
+    (IEI 0x00, 8-bit reference, or 0x08, 16-bit); None for a message in one piece."""
+    if not esm_class & UDHI or not data:
+        return None
+    header, pos = data[1:1 + data[0]], 0
+    while pos + 2 <= len(header):
+        iei, length = header[pos], header[pos + 1]
+        value = header[pos + 2:pos + 2 + length]
+        if iei == 0x00 and length == 3:
+            return value[0], value[1], value[2]
+        if iei == 0x08 and length == 4:
+            return int.from_bytes(value[:2], "big"), value[2], value[3]
+        pos += 2 + length
+    return None
+
+
 def _gsm_decode(data: bytes) -> str:
     out, escaped = [], False
     for octet in data:
