@@ -34,3 +34,11 @@ class CareConfig(AppConfig):
             "analyst": _READ,
         }.items()
     }
+
+    def ready(self) -> None:
+        # "After a ticket is resolved" care (issue 4, "Triggers"): the tickets app sends the
+        # event in its transaction, so the care message is kept or rolled back with it.
+        from telcrm.care.triggers import on_ticket_resolved
+        from telcrm.core.events import ticket_resolved
+
+        ticket_resolved.connect(on_ticket_resolved, dispatch_uid="care-ticket-resolved")
