@@ -7,12 +7,12 @@ _READ = ["care.view_audience", "care.view_campaign", "care.view_campaignstep", "
          "care.view_trigger", "care.view_triggerfiring", "care.view_calltask"]
 #: A customer's contact preferences on the 360 page.
 _PREFERENCES = ["care.view_consent", "care.view_optout", "care.view_donotcontact"]
-_RECORD_CONSENT = ["care.add_consent"]
+_RECORD_CONSENT = ["care.add_consent", "care.add_donotcontact"]
 #: Building audiences and campaigns, their content, care products and vouchers.
 _BUILD = ["care.add_audience", "care.change_audience", "care.add_campaign", "care.change_campaign",
           "care.add_template", "care.change_template", "care.add_careproduct", "care.change_careproduct",
           "care.add_vouchercode", "care.change_vouchercode", "care.add_trigger", "care.change_trigger",
-          "care.run_campaign"]
+          "care.run_campaign", "care.add_holdoutmember", "care.view_holdoutmember"]
 _CALLS = ["care.view_calltask", "care.work_calltask"]
 
 

@@ -17,4 +17,5 @@ urlpatterns = [
     path("dashboard/", views.dashboard_page, name="dashboard"),
     path("value/", include("telcrm.value.urls")),
     path("churn/", include("telcrm.churn.urls")),
+    path("care/", include("telcrm.care.urls")),
 ]
