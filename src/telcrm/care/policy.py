@@ -34,6 +34,7 @@ caps and priority, which counted the message when it was decided, are not counte
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -145,16 +146,21 @@ class Decision:
 
 
 SEND = Decision(Action.SEND)
+# Decisions are values: one per reason, made once (the policy runs for millions of customers).
+_SUPPRESSED = {reason: Decision(Action.SUPPRESS, reason=reason) for reason in SuppressionReason}
 
 
 def _suppress(reason: SuppressionReason) -> Decision:
-    return Decision(Action.SUPPRESS, reason=reason)
+    return _SUPPRESSED[reason]
+
+
+_zone = functools.lru_cache(maxsize=64)(ZoneInfo)
 
 
 def _window(window: Window | None, request: ContactRequest, facts: CustomerFacts, config: PolicyConfig) -> Decision:
     if window is None or request.channel not in config.window_channels:
         return SEND
-    opens = window.opens_at(request.at, ZoneInfo(facts.time_zone))
+    opens = window.opens_at(request.at, _zone(facts.time_zone))
     return SEND if opens is None else Decision(Action.DEFER, reason=SuppressionReason.QUIET_HOURS, not_before=opens)
 
 
