@@ -244,15 +244,15 @@ def _drafts(campaign: Campaign, step: CampaignStep, customers: list[Customer], a
         codes = _issue_codes(campaign, customers, at) if step.number == min_step(campaign) else {}
     drafts = []
     for customer in customers:
-        language = language or languages.get(customer.pk, Language.ZH_HANS)
+        reads = language or languages.get(customer.pk, Language.ZH_HANS)
         extra: dict[str, object] = {"voucher_code": codes[customer.pk]} if customer.pk in codes else {}
         marketing = campaign.purpose == Purpose.MARKETING
         if marketing:
             extra["unsubscribe_url"] = unsubscribe_url(customer.pk, step.channel)
-        subject, body = compose(step.template, customer=customer, line=lines.get(customer.pk), language=language,
+        subject, body = compose(step.template, customer=customer, line=lines.get(customer.pk), language=reads,
                                 extra=extra)
         if marketing and step.channel == Channel.SMS and "TD" not in body.upper() and "退订" not in body:
-            body = f"{body} {OPT_OUT_HINT.get(language, OPT_OUT_HINT[Language.ZH_HANS])}"
+            body = f"{body} {OPT_OUT_HINT.get(reads, OPT_OUT_HINT[Language.ZH_HANS])}"
         drafts.append(outbox.Draft(
             customer=customer, channel=step.channel, purpose=campaign.purpose, body=body, subject=subject,
             step=step.number, campaign=campaign, has_offer=campaign.product_id is not None,
