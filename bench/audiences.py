@@ -15,9 +15,9 @@ reused by later runs. Then:
   >= 12 months, not suspended) compiled by analytics/audiences.py, counted on DuckDB;
 - ``audience ids``: the same audience's customer ids fetched to Python (what a campaign
   start draws its groups from);
-- ``policy``: care/policy.py ``decide`` for every customer of that audience with facts
-  held in memory (consent, opt-outs, holdout, prior contacts drawn at random); gathering
-  the facts from the database is not in this figure.
+- ``policy``: care/policy.py's ``Decider`` (``decide`` once per distinct case) for every
+  customer of that audience with facts held in memory (consent, opt-outs, holdout, prior
+  contacts drawn at random); gathering the facts from the database is not in this figure.
 
 The aim is for ``audience ids`` + ``policy`` together.
 """
@@ -40,7 +40,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "telcrm.settings")
 from telcrm.analytics import backends
 from telcrm.analytics.audiences import AudienceFilters, NightlyFiles, audience, count
 from telcrm.care.choices import Channel, Purpose
-from telcrm.care.policy import ContactRequest, CustomerFacts, PolicyConfig, PriorContact, decide
+from telcrm.care.policy import ContactRequest, CustomerFacts, Decider, PolicyConfig, PriorContact
 
 CHUNK = 1_000_000
 FILTERS = {"segments": ["vip", "growth"], "min_churn_risk": 0.3, "min_tenure_months": 12}
@@ -113,16 +113,16 @@ def policy_pass(customer_ids: list[int]) -> tuple[int, int]:
     n = len(customer_ids)
     consent, opted, holdout = rng.random(n) < 0.7, rng.random(n) < 0.05, rng.random(n) < 0.05
     recent = rng.poisson(1.0, n)
-    config, zone = PolicyConfig(), "Asia/Shanghai"
+    decide, zone = Decider(PolicyConfig()), "Asia/Shanghai"
     at = dt.datetime(2026, 11, 20, 12, tzinfo=ZoneInfo(zone))
     prior = [PriorContact(Channel.SMS, at - dt.timedelta(days=k + 1), 99, 5) for k in range(8)]
+    request = ContactRequest(purpose=Purpose.MARKETING, channel=Channel.SMS, at=at, campaign_id=1, priority=3)
     allowed = 0
     for i in range(n):
         facts = CustomerFacts(time_zone=zone, address="13800000000", consent={Channel.SMS: bool(consent[i])},
                               opted_out=frozenset({Channel.SMS}) if opted[i] else frozenset(),
                               in_holdout=bool(holdout[i]), prior=prior[: recent[i]])
-        request = ContactRequest(purpose=Purpose.MARKETING, channel=Channel.SMS, at=at, campaign_id=1, priority=3)
-        allowed += decide(request, facts, config).allowed
+        allowed += decide(request, facts).allowed
     return n, allowed
 
 

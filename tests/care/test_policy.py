@@ -14,6 +14,7 @@ from telcrm.care.policy import (
     Action,
     ContactRequest,
     CustomerFacts,
+    Decider,
     FrequencyCap,
     PolicyConfig,
     PriorContact,
@@ -208,3 +209,21 @@ class TestInput:
         request = ContactRequest(purpose="spam", channel=Channel.SMS, at=NOON)
         with pytest.raises(ValueError, match="purpose"):
             decide(request, facts(), CONFIG)
+
+
+class TestDecider:
+    def test_the_decider_agrees_with_decide_on_every_case(self):
+        import itertools
+
+        decider = Decider(CONFIG)
+        cases = itertools.product(
+            [{}, {Channel.SMS: True}, {Channel.SMS: False}], [frozenset(), frozenset({Channel.SMS})],
+            [False, True], [False, True], ["", "13800138000"], [(), prior(4), prior(1, priority=1)],
+            [NOON, NOON.replace(hour=22)], [Purpose.MARKETING, Purpose.CARE],
+        )
+        for consent, opted, dnc, holdout, address, earlier, at, purpose in cases:
+            customer = facts(consent=consent, opted_out=opted, do_not_contact=dnc, in_holdout=holdout,
+                             address=address, prior=earlier)
+            request = ContactRequest(purpose=purpose, channel=Channel.SMS, at=at, campaign_id=1, priority=3)
+            assert decider(request, customer) == decide(request, customer, CONFIG)
+            assert decider(request, customer) == decide(request, customer, CONFIG)  # from its memory

@@ -35,7 +35,7 @@ from telcrm.care.models import (
     Suppression,
     TriggerFiring,
 )
-from telcrm.care.policy import Action, ContactRequest, CustomerFacts, PriorContact, decide
+from telcrm.care.policy import Action, ContactRequest, CustomerFacts, Decider, PriorContact
 from telcrm.customers.models import Customer
 
 #: Replies that opt the customer out of marketing SMS (issue 4: "TD or 退订"); a few
@@ -86,7 +86,7 @@ def enqueue(drafts: list[Draft], *, at: dt.datetime) -> Enqueued:
     caller holds the transaction; a draft whose key is already in the outbox is skipped,
     so running the same decision twice sends nothing twice."""
     result = Enqueued()
-    config = contacts.policy_config()
+    decide = Decider(contacts.policy_config())
     by_channel: dict[str, list[Draft]] = defaultdict(list)
     for draft in drafts:
         by_channel[draft.channel].append(draft)
@@ -110,7 +110,7 @@ def enqueue(drafts: list[Draft], *, at: dt.datetime) -> Enqueued:
                 known = _with(known, address=draft.to)
             if added[draft.customer.pk]:
                 known = _with(known, prior=(*known.prior, *added[draft.customer.pk]))
-            decision = decide(request, known, config)
+            decision = decide(request, known)
             if decision.action is Action.SUPPRESS:
                 suppressions.append(Suppression(
                     customer=draft.customer, campaign=draft.campaign, firing=draft.firing, step=draft.step,

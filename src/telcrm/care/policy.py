@@ -214,3 +214,23 @@ def decide(
         if _capped(request, facts, config):
             return _suppress(SuppressionReason.FREQUENCY_CAP)
     return _window(config.marketing_window, request, facts, config)
+
+
+class Decider:
+    """``decide`` for many customers at once (a campaign's whole audience): customers
+    whose facts are the same as far as the request can tell (the same channel consent
+    and opt-out, lists, time zone, earlier contacts) get the same decision, so it is
+    taken once per distinct case, not once per customer. The rules are ``decide``'s."""
+
+    def __init__(self, config: PolicyConfig, *, at_send: bool = False):
+        self.config, self.at_send = config, at_send
+        self._known: dict[tuple, Decision] = {}
+
+    def __call__(self, request: ContactRequest, facts: CustomerFacts) -> Decision:
+        channel = request.channel
+        key = (request, facts.time_zone, bool(facts.address), facts.consent.get(channel),
+               channel in facts.opted_out, facts.do_not_contact, facts.in_holdout, tuple(facts.prior))
+        decision = self._known.get(key)
+        if decision is None:
+            decision = self._known[key] = decide(request, facts, self.config, at_send=self.at_send)
+        return decision
