@@ -168,3 +168,18 @@ class TestPreview:
         assert preview.body.startswith("尊敬的李雷，您的全球通128") and preview.body.endswith("回复TD退订")
         assert "****" in preview.to_masked and preview.segments == 1
         assert not OutboxMessage.objects.exists()
+
+
+class TestPause:
+    def test_every_page_action_takes_the_same_arguments_and_pause_resume_keeps_the_draw(self, people):
+        nightly([texted_customer() for _ in range(4)])
+        made = campaign(people["owner"])
+        services.CAMPAIGN_ACTIONS["approve"](people["manager"], campaign=made, at=NOON)
+        services.CAMPAIGN_ACTIONS["start"](people["owner"], campaign=made, at=NOON)
+        drawn = dict(CampaignMember.objects.values_list("customer_id", "group"))
+        services.CAMPAIGN_ACTIONS["pause"](people["owner"], campaign=made, at=NOON)
+        assert made.status == CampaignStatus.PAUSED
+        services.CAMPAIGN_ACTIONS["start"](people["owner"], campaign=made, at=NOON + dt.timedelta(hours=1))
+        assert dict(CampaignMember.objects.values_list("customer_id", "group")) == drawn
+        services.CAMPAIGN_ACTIONS["finish"](people["owner"], campaign=made, at=NOON)
+        assert made.status == CampaignStatus.FINISHED

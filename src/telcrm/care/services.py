@@ -283,8 +283,9 @@ def _new_code(product: CareProduct) -> str:
     return f"{product.code[:6].upper()}-{secrets.token_hex(5).upper()}"
 
 
-def pause_campaign(actor: User, *, campaign: Campaign) -> Campaign:
-    """Hold a running campaign: the worker leaves its queued messages until it resumes."""
+def pause_campaign(actor: User, *, campaign: Campaign, at: dt.datetime | None = None) -> Campaign:
+    """Hold a running campaign: the worker leaves its queued messages until it resumes
+    (``at`` is taken for the page's uniform actions; pausing has no time of its own)."""
     require(actor, "care.run_campaign")
     if campaign.status != CampaignStatus.RUNNING:
         raise Conflict("only a running campaign can be paused")
