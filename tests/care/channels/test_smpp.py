@@ -167,6 +167,15 @@ class TestFailures:
         with pytest.raises(PermanentError):
             send(sender, "")
 
+    def test_a_busy_link_is_not_checked_so_a_close_shows_as_transient(self, smsc, sender):
+        sender.idle_check = 3600.0  # the link is never idle long enough to be checked
+        send(sender, "first")
+        smsc.disconnect_all()
+        with pytest.raises(TransientError, match="link lost"):
+            send(sender, "second")
+        send(sender, "second")
+        assert [g.text for g in smsc.received] == ["first", "second"]
+
     def test_dropped_link_is_transient_and_the_sender_reconnects(self, smsc, sender):
         send(sender, "first")
         smsc.drop_next()
@@ -175,11 +184,10 @@ class TestFailures:
         send(sender, "second")
         assert [g.text for g in smsc.received] == ["first", "second"]
 
-    def test_smsc_restart_between_sends(self, smsc, sender):
+    def test_a_link_the_smsc_closed_while_idle_is_bound_again_before_sending(self, smsc, sender):
+        sender.idle_check = 0.0  # every link counts as idle: checked before each send
         send(sender, "first")
         smsc.disconnect_all()
-        with pytest.raises(TransientError):
-            send(sender, "second")
         send(sender, "second")
         assert [g.text for g in smsc.received] == ["first", "second"]
 

@@ -22,6 +22,7 @@ import hashlib
 import re
 import select
 import socket
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -115,6 +116,7 @@ class SmppSender:
         on_reply: ReplyHandler | None = None,
         timeout: float = 5.0,
         system_type: str = "",
+        idle_check: float = 1.0,
     ):
         self.host, self.port = host, port
         self.system_id, self.password, self.system_type = system_id, password, system_type
@@ -122,14 +124,36 @@ class SmppSender:
         self.on_receipt = on_receipt
         self.on_reply = on_reply
         self.timeout = timeout
+        self.idle_check = idle_check  # seconds of quiet after which the link is checked before use
         self._client: Client | None = None
-        self._pending: deque[Any] = deque()  # deliver_sm PDUs read while waiting on a send
+        # deliver_sm PDUs read while waiting on a send, with the link they came on
+        self._pending: deque[tuple[Client, Any]] = deque()
         self._parts: dict[tuple[str, int, int], dict[int, str]] = {}  # a long reply's parts so far
+        self._last_io = 0.0
 
     # -- the link ---------------------------------------------------------------------------
+    def _closed_by_peer(self, client: Client) -> bool:
+        """True when the SMSC closed an idle link (it drops binds left quiet too long):
+        found before anything is written, so a new bind is made and nothing is lost."""
+        sock = client._socket
+        try:
+            while select.select([sock], [], [], 0)[0]:
+                if sock.recv(1, socket.MSG_PEEK) == b"":
+                    return True
+                # PDUs waiting ahead of the close (receipts): kept for poll, unacknowledged
+                # if the link is gone, so the SMSC delivers them again.
+                if self._answer(client, client.read_pdu()):
+                    return True
+        except (exceptions.ConnectionError, exceptions.PDUError, TransientError, OSError):
+            return True
+        return False
+
     def _bound(self) -> Client:
         if self._client is not None:
-            return self._client
+            busy = time.monotonic() - self._last_io < self.idle_check
+            if busy or not self._closed_by_peer(self._client):
+                return self._client
+            self._drop()
         client = Client(self.host, self.port, timeout=self.timeout, allow_unknown_opt_params=True)
         try:
             client.connect()
@@ -155,6 +179,7 @@ class SmppSender:
                 client.disconnect()
 
     def _read(self, client: Client) -> Any:
+        self._last_io = time.monotonic()
         try:
             return client.read_pdu()
         except TimeoutError as exc:
@@ -165,6 +190,7 @@ class SmppSender:
             raise TransientError(f"SMSC link lost: {_why(exc)}") from exc
 
     def _write(self, client: Client, pdu: Any) -> None:
+        self._last_io = time.monotonic()
         try:
             client.send_pdu(pdu)
         except (exceptions.ConnectionError, exceptions.PDUError, OSError) as exc:
@@ -174,7 +200,7 @@ class SmppSender:
     def _answer(self, client: Client, pdu: Any) -> bool:
         """Handle a PDU the SMSC sent on its own; True when it was the end of the session."""
         if pdu.command == "deliver_sm":
-            self._pending.append(pdu)
+            self._pending.append((client, pdu))
         elif pdu.command == "enquire_link":
             self._write(client, make_pdu("enquire_link_resp", client, sequence=pdu.sequence))
         elif pdu.command == "unbind":
@@ -226,10 +252,12 @@ class SmppSender:
         wait = timeout
         while True:
             while self._pending:
-                self._deliver(client, self._pending.popleft())
+                self._deliver(*self._pending.popleft())
                 handled += 1
             if self._client is None:
                 return handled
+            if handled:
+                wait = 0.0  # the wait is for the first only
             readable, _w, _x = select.select([client._socket], [], [], wait)
             if not readable:
                 return handled
@@ -247,7 +275,9 @@ class SmppSender:
             status = consts.SMPP_ESME_RX_T_APPN  # ask the SMSC to deliver it again later
             raise
         finally:
-            if self._client is not None:
+            # Answered on the link it came on; one since lost is delivered again by the SMSC
+            # after the new bind (receipts and replies are recorded idempotently).
+            if client is self._client:
                 resp = make_pdu("deliver_sm_resp", client, sequence=pdu.sequence, status=status)
                 self._write(client, resp)
 
