@@ -9,10 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from telcrm.billing.models import BillSummary
+from telcrm.billing.models import BillSummary, Payment
 from telcrm.care.choices import Group
 from telcrm.care.effects import campaign_effect, compare_programmes
 from telcrm.care.models import CampaignMember, CampaignResponse, OutboxMessage, ProgrammeFeedback
+from telcrm.customers.models import Interaction
 from telcrm.stats.tests import two_proportions
 
 from .engine import NOON, campaign, texted_customer
@@ -131,3 +132,21 @@ class TestProgramme:
         made, members = build(5, 5)
         respond(made, members[Group.TREATMENT])
         assert campaign_effect(made, today=NOON.date()).verdict == ""
+
+
+class TestObservedResponses:
+    def test_top_ups_and_plan_changes_count_in_both_groups_within_the_window(self):
+        made, members = build(4, 4)
+        treated, control = members[Group.TREATMENT], members[Group.CONTROL]
+        for customer in (treated[0], treated[1], control[0]):
+            customer.subscriptions.update(payment_type="prepaid")
+            Payment.objects.create(payment_no=f"P{customer.pk}", account=customer.accounts.get(),
+                                   paid_at=NOON + dt.timedelta(days=3), amount=Decimal("50"), method="prepaid_card")
+        Payment.objects.create(payment_no="late", account=treated[2].accounts.get(), method="prepaid_card",
+                               paid_at=NOON + dt.timedelta(days=31), amount=Decimal("50"))
+        Interaction.objects.create(customer=treated[3], channel="business_hall", direction="in",
+                                   occurred_at=NOON + dt.timedelta(days=1), topic="plan_change")
+        effect = campaign_effect(made, today=NOON.date())
+        assert effect.by_kind["top_up"] == two_proportions(2, 4, 1, 4)
+        assert effect.by_kind["plan_change"] == two_proportions(1, 4, 0, 4)
+        assert effect.response == two_proportions(3, 4, 1, 4)

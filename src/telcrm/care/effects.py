@@ -21,13 +21,15 @@ from decimal import Decimal
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
-from telcrm.billing.models import BillSummary
+from telcrm.billing.models import BillSummary, Payment
 from telcrm.care.choices import CallStatus, Group, OutboxStatus, ResponseKind
 from telcrm.care.models import Campaign, CampaignMember, CampaignResponse, ProgrammeFeedback, VoucherCode
-from telcrm.customers.models import Subscription, SubscriptionStatus
+from telcrm.customers.models import Interaction, InteractionTopic, PaymentType, Subscription, SubscriptionStatus
 from telcrm.stats.tests import Comparison, difference_of_means, two_proportions
 
 RETENTION_DAYS = (30, 60, 90)
+#: Top-ups and plan changes within this many days of the draw count as responses.
+RESPONSE_DAYS = 30
 SPEND_MONTHS = 3
 #: Fewer members than this in either group and no verdict is given: too early to tell.
 MIN_GROUP = 30
@@ -82,6 +84,22 @@ def _retained(customer_ids: list[int], day: dt.date) -> set[int]:
                 .values_list("customer_id", flat=True).distinct())
         kept.update(rows)
     return kept
+
+
+def _observed(customer_ids: list[int], start: dt.datetime) -> dict[str, set[int]]:
+    """Responses the customers' own records show, in treatment and control alike: a top-up
+    (a payment on a prepaid line's account) and a plan change (the interaction recording
+    it) within ``RESPONSE_DAYS`` of the draw."""
+    end = start + dt.timedelta(days=RESPONSE_DAYS)
+    found: dict[str, set[int]] = {ResponseKind.TOP_UP: set(), ResponseKind.PLAN_CHANGE: set()}
+    for chunk in _chunks(customer_ids):
+        top_ups = Payment.objects.filter(account__customer_id__in=chunk, paid_at__gte=start, paid_at__lt=end,
+                                         account__subscriptions__payment_type=PaymentType.PREPAID)
+        found[ResponseKind.TOP_UP].update(top_ups.values_list("account__customer_id", flat=True))
+        changes = Interaction.objects.filter(customer_id__in=chunk, topic=InteractionTopic.PLAN_CHANGE,
+                                             occurred_at__gte=start, occurred_at__lt=end)
+        found[ResponseKind.PLAN_CHANGE].update(changes.values_list("customer_id", flat=True))
+    return found
 
 
 def _month_start(day: dt.date, shift: int) -> dt.date:
@@ -158,6 +176,8 @@ def campaign_effect(campaign: Campaign, *, today: dt.date | None = None) -> Effe
     by_kind_ids: dict[str, set[int]] = defaultdict(set)
     for cid, kind in responses.values_list("customer_id", "kind"):
         by_kind_ids[kind].add(cid)
+    for kind, ids in _observed(treated + control, campaign.drawn_at).items():
+        by_kind_ids[kind].update(ids)
     responders = set().union(*by_kind_ids.values()) if by_kind_ids else set()
 
     treated_set, control_set = set(treated), set(control)
