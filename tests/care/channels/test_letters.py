@@ -34,10 +34,18 @@ def sender(tmp_path):
     return LetterSender(tmp_path, today=dt.date(2026, 12, 1))
 
 
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """One batch of three letters, typeset once for the tests that read it."""
+    sender = LetterSender(tmp_path_factory.mktemp("letters"), today=dt.date(2026, 12, 1))
+    ids = [sender.send(letter(i))[0] for i in range(1, 4)]
+    sender.close()
+    return sender, ids
+
+
 class TestBatch:
-    def test_one_a4_page_per_customer_with_their_own_text(self, sender):
-        ids = [sender.send(letter(i))[0] for i in range(1, 4)]
-        sender.close()
+    def test_one_a4_page_per_customer_with_their_own_text(self, batch):
+        sender, ids = batch
         info = pdfinfo(sender.pdf_path)
         assert info["Pages"] == "3"
         assert info["Page size"].endswith("pts (A4)")
@@ -48,9 +56,8 @@ class TestBatch:
             assert "2026年12月1日" in text and "VIP客户专属关怀" in text
             assert f"camp5:{1000 + i}:1" in text
 
-    def test_chinese_font_is_embedded(self, sender):
-        sender.send(letter(1))
-        sender.close()
+    def test_chinese_font_is_embedded(self, batch):
+        sender, _ids = batch
         out = subprocess.run(["pdffonts", str(sender.pdf_path)], check=True, capture_output=True, text=True).stdout
         fonts = [line.split() for line in out.splitlines()[2:]]
         assert fonts and {f[0].split("+")[1] for f in fonts} == {"NotoSansCJKSC", "NotoSansCJKSCBold"}

@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 
 from django.conf import settings
@@ -60,7 +61,17 @@ def _pdf(sender_lines: Iterable[str]) -> FPDF:
     return pdf
 
 
-def _body_fits(pdf: FPDF, body: str) -> bool:
+@cache
+def _measure() -> FPDF:
+    """One document per process to measure bodies with (loading the CJK faces is the
+    slow part of a letter, about a second each)."""
+    pdf = _pdf(())
+    pdf.add_page()
+    return pdf
+
+
+def _body_fits(body: str) -> bool:
+    pdf = _measure()
     pdf.set_font("cjk", "", _BODY_SIZE)
     height = pdf.multi_cell(160, _LINE, body, dry_run=True, output="HEIGHT")
     return float(height) <= _BODY_BOTTOM - _BODY_TOP  # type: ignore[arg-type]
@@ -121,8 +132,7 @@ class LetterSender:
         self.directory = directory or settings.DATA_DIR / "letters"
         self.sender_lines = list(sender_lines) or ["客户服务中心", settings.SMPP_SOURCE_ADDR]
         self.today = today or dt.date.today()
-        self._measure = _pdf(self.sender_lines)  # checks the fonts before the first letter
-        self._measure.add_page()
+        _measure()  # checks the fonts before the first letter
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         self.journal = self.directory / f"letters-{stamp}.jsonl"
         self.pages = 0
@@ -135,7 +145,7 @@ class LetterSender:
             raise PermanentError("a letter needs an address block of at least two lines (address, name)")
         if not message.body.strip():
             raise PermanentError("an empty letter")
-        if not _body_fits(self._measure, message.body):
+        if not _body_fits(message.body):
             raise PermanentError("the letter's text does not fit on one A4 page")
         letter = Letter(key=message.key, address=address, title=message.subject, body=message.body,
                         date=f"{self.today.year}年{self.today.month}月{self.today.day}日")
