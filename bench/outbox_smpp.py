@@ -1,6 +1,6 @@
 """SMS throughput to the local SMSC with delivery receipts (issue 4, Speed: aim > 1,000/s).
 
-    .venv/bin/python -m bench.outbox_smpp [--messages 20000]
+    .venv/bin/python -m bench.outbox_smpp [--messages 20000] [--work var/bench] [--no-outbox]
 
 The SMSC (care/channels/smsc.py) runs in its own process, as a real one would, and answers
 every submit_sm with a message id and a delivery receipt. Timed, each end to end (every
@@ -9,6 +9,11 @@ receipt back and acknowledged):
 1. **bare socket**: a precomputed submit_sm written to a raw socket and its answer and
    receipt read back with ``recv``, no PDU objects: the floor the SMSC and loopback set;
 2. **SmppSender**: ``send`` then ``poll`` for the receipts, as the outbox worker drives it;
+
+3. **outbox**: care messages decided into the outbox (``outbox.enqueue``, contact policy
+   included, timed on its own), then sent by the outbox worker (claim, policy re-check,
+   send, record provider ids) and marked delivered from their receipts, on a fresh SQLite
+   database under ``--work`` (skipped with ``--no-outbox``).
 
 Prints messages per second and each one's ratio to the bare socket loop.
 """
@@ -23,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def _smsc() -> tuple[subprocess.Popen[str], int]:
@@ -94,6 +100,75 @@ def smpp_sender(port: int, n: int, text: str) -> float:
     return elapsed
 
 
+def _customers(n: int) -> list:  # type: ignore[type-arg]
+    """``n`` customers with one active line each, written in bulk (the outbox needs their
+    numbers and regions, nothing else)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from telcrm.core.models import Region
+    from telcrm.customers.models import Account, Customer, Plan, Subscription
+
+    region = Region.objects.get(code="SH-XH")
+    plan = Plan.objects.get_or_create(code="GT128", defaults={"name": "全球通128", "brand": "gotone",
+                                                               "monthly_fee": Decimal("128.00")})[0]
+    customers = Customer.objects.bulk_create(
+        [Customer(customer_no=f"B{i:09d}", kind="individual", name=f"客户{i}", region=region) for i in range(n)])
+    accounts = Account.objects.bulk_create(
+        [Account(account_no=f"BA{i:09d}", customer=c, credit_class="B", credit_limit=Decimal("200"),
+                 payment_method="bank_debit") for i, c in enumerate(customers)])
+    Subscription.objects.bulk_create(
+        [Subscription(msisdn=f"139{i:08d}", customer=c, account=a, payment_type="postpaid", brand="gotone", plan=plan,
+                      status="active", status_date=dt.date(2024, 1, 1), activated_on=dt.date(2020, 1, 1), region=region)
+         for i, (c, a) in enumerate(zip(customers, accounts, strict=True))])
+    return customers
+
+
+def outbox_worker(port: int, n: int, text: str) -> float:
+    """Queue ``n`` care messages and time the worker until every one is delivered."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from telcrm.care import outbox
+    from telcrm.care.channels.smpp import SmppSender
+    from telcrm.care.choices import CampaignStatus, OutboxStatus
+    from telcrm.care.models import Audience, Campaign, OutboxMessage
+    from telcrm.care.worker import Worker
+
+    call_command("migrate", verbosity=0)
+    noon = dt.datetime(2026, 11, 20, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    customers = _customers(n)
+    owner = User.objects.create_user("bench")
+    audience = Audience.objects.create(name="bench", filters={}, owner=owner)
+    made = Campaign.objects.create(name="bench", purpose="care", audience=audience, owner=owner,
+                                   status=CampaignStatus.RUNNING)
+    started = time.perf_counter()
+    with transaction.atomic():
+        outbox.enqueue([outbox.Draft(customer=c, channel="sms", purpose="care", body=text, campaign=made)
+                        for c in customers], at=noon)
+    queued = time.perf_counter() - started
+    rate = f"{n / queued:8.0f} msg/s (policy and outbox rows)"
+    print(f"{'  enqueue':<14} {n:>7} messages  {queued:7.2f} s  {rate}", flush=True)
+    sender = SmppSender(
+        "127.0.0.1", port, "bench", "x", "10086",
+        on_receipt=lambda mid, state, at: outbox.record_receipt(channel="sms", provider_id=mid, state=state, at=at),
+    )
+    worker = Worker(senders={"sms": sender}, batch=500, clock=lambda: noon)
+    started = time.perf_counter()
+    delivered = 0
+    while delivered < n:
+        if worker.run_once().total() == 0:
+            worker.poll(1.0)
+        delivered = OutboxMessage.objects.filter(status=OutboxStatus.DELIVERED).count()
+    elapsed = time.perf_counter() - started
+    worker.close()
+    return elapsed
+
+
 def _report(name: str, n: int, seconds: float, reference: float | None) -> None:
     ratio = f"  {seconds / reference:5.2f}x the bare socket's time" if reference else ""
     print(f"{name:<14} {n:>7} messages  {seconds:7.2f} s  {n / seconds:8.0f} msg/s{ratio}", flush=True)
@@ -102,8 +177,17 @@ def _report(name: str, n: int, seconds: float, reference: float | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--work", type=Path, default=Path("var/bench"))
+    parser.add_argument("--no-outbox", action="store_true", help="time the sender and the bare socket only")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "telcrm.settings")
+    if not args.no_outbox:
+        args.work.mkdir(parents=True, exist_ok=True)
+        db = (args.work / "outbox-bench.sqlite3").resolve()
+        for old in args.work.glob("outbox-bench.sqlite3*"):
+            old.unlink()
+        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+        os.environ["TELCRM_DATA_DIR"] = str(args.work.resolve())
     import django
 
     django.setup()
@@ -112,6 +196,8 @@ def main() -> None:
     try:
         runs: list[tuple[str, Callable[[int, int, str], float]]] = [("bare socket", bare_socket),
                                                                     ("SmppSender", smpp_sender)]
+        if not args.no_outbox:
+            runs.append(("outbox worker", outbox_worker))
         reference = None
         for name, run in runs:
             seconds = run(port, args.messages, text)
