@@ -40,9 +40,9 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
     parser.add_argument("--only", nargs="*", default=None,
-                        choices=["simulate", "ingest", "web", "api"], help="run only these benchmarks")
+                        choices=["simulate", "ingest", "web", "api", "sms"], help="run only these benchmarks")
     args = parser.parse_args()
-    chosen = set(args.only or ["simulate", "ingest", "web", "api"])
+    chosen = set(args.only or ["simulate", "ingest", "web", "api", "sms"])
     python = sys.executable
     size = ["--subscribers", str(args.subscribers), "--months", str(args.months)]
     if "simulate" in chosen:
@@ -57,6 +57,8 @@ def main() -> None:
             _run([python, "-m", "bench.web", "--db", db])
         if "api" in chosen:
             _run([python, "-m", "bench.api", "--db", db])
+    if "sms" in chosen:
+        _run([python, "-m", "bench.outbox_smpp", "--work", str(args.work)])
 
 
 if __name__ == "__main__":
