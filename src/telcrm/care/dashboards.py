@@ -70,7 +70,7 @@ class CampaignFigures:
         return {"type": "bar", "labels": [str(label) for label in (
             OutboxStatus.QUEUED.label, OutboxStatus.SENT.label, OutboxStatus.DELIVERED.label,
             OutboxStatus.FAILED.label, OutboxStatus.SUPPRESSED.label)],
-            "series": [{"label": str(OutboxMessage._meta.verbose_name_plural),
+            "series": [{"label": str(_("messages")),
                         "data": [self.queued, self.sent, self.delivered, self.failed, self.suppressed]}]}
 
 

@@ -49,7 +49,7 @@ class AudienceForm(forms.Form):
     """The audience builder. Its fields are the filters of ``analytics.audiences.AudienceFilters``
     under the same names, except churn risk, typed as a percentage."""
 
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=_("Audience name"), max_length=120)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     segments = forms.MultipleChoiceField(label=_("Value segment"), choices=Segment.choices, required=False,
@@ -113,6 +113,7 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = ["name", "purpose", "description", "audience", "product", "starts_at", "ends_at", "budget",
                   "cost_per_contact", "value_per_response", "control_share", "priority"]
+        labels = {"name": _("Campaign name")}
         widgets = {
             "description": forms.Textarea(attrs={"rows": 2}),
             "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -164,6 +165,7 @@ class ProductForm(forms.ModelForm):
     class Meta:
         model = CareProduct
         fields = ["code", "name", "kind", "description", "face_value", "unit_cost", "valid_days", "active"]
+        labels = {"name": _("Product name")}
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
