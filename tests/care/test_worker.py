@@ -28,14 +28,13 @@ def smsc():
 
 
 def worker_for(smsc: LocalSmsc, *, at: dt.datetime = NOON, **options) -> Worker:  # type: ignore[no-untyped-def]
+    receipts = outbox.ReceiptBuffer()
     sender = SmppSender(
-        "127.0.0.1", smsc.port, "telcrm", "", "10086", timeout=5,
-        on_receipt=lambda mid, state, when: outbox.record_receipt(channel="sms", provider_id=mid, state=state,
-                                                                  at=when),
+        "127.0.0.1", smsc.port, "telcrm", "", "10086", timeout=5, on_receipt=receipts.handler("sms"),
         on_reply=lambda msisdn, text, when: outbox.record_reply(msisdn=msisdn, text=text, at=when),
     )
     clock = options.pop("clock", lambda: at)
-    return Worker(senders={"sms": sender}, clock=clock, **options)
+    return Worker(senders={"sms": sender}, clock=clock, receipts=receipts, **options)
 
 
 def queue(body: str = "您好，{n}", n: int = 1, *, purpose: str = "care", at: dt.datetime = NOON,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -157,23 +158,59 @@ def suppress_queued(*, campaign: Campaign, reason: SuppressionReason, at: dt.dat
 
 
 @transaction.atomic
-def record_receipt(*, channel: str, provider_id: str, state: str, at: dt.datetime) -> OutboxMessage | None:
-    """A delivery receipt (``state`` "delivered" or "failed") for one part: the message is
-    delivered when every part is, failed as soon as one part failed. A receipt for an id
-    this outbox never recorded (another system's message) is ignored."""
-    part = ProviderPart.objects.select_related("message").filter(channel=channel, provider_id=provider_id).first()
-    if part is None:
-        return None
-    part.state, part.updated_at = state, at
-    part.save(update_fields=["state", "updated_at"])
-    message = part.message
-    states = set(message.parts.values_list("state", flat=True))
-    if "failed" in states:
-        message.status, message.error = OutboxStatus.FAILED, f"receipt: {provider_id} not delivered"
-    elif states == {"delivered"}:
-        message.status, message.delivered_at = OutboxStatus.DELIVERED, at
-    message.save(update_fields=["status", "error", "delivered_at"])
-    return message
+def record_receipts(*, channel: str, receipts: list[tuple[str, str, dt.datetime]]) -> int:
+    """Delivery receipts ``(provider id, "delivered" or "failed", at)`` of parts, in one
+    transaction: a message is delivered when every part is, failed as soon as one part
+    failed. A receipt for an id this outbox never recorded (another system's message)
+    is ignored. Returns how many parts were known."""
+    latest = {provider_id: (state, at) for provider_id, state, at in receipts}
+    parts = list(ProviderPart.objects.filter(channel=channel, provider_id__in=list(latest)).values_list(
+        "pk", "provider_id", "message_id"))
+    # Receipts carry times to the second: grouped by (state, time), a poll's receipts are
+    # a few updates rather than one per part.
+    groups: dict[tuple[str, dt.datetime], list[int]] = defaultdict(list)
+    for pk, provider_id, _message in parts:
+        groups[latest[provider_id]].append(pk)
+    for (state, at), pks in groups.items():
+        ProviderPart.objects.filter(pk__in=pks).update(state=state, updated_at=at)
+    states: dict[int, set[str]] = defaultdict(set)
+    for message_id, state in ProviderPart.objects.filter(message_id__in={m for _p, _i, m in parts}).values_list(
+            "message_id", "state"):
+        states[message_id].add(state)
+    when = {message: latest[provider_id][1] for _pk, provider_id, message in parts}
+    failed = [m for m, seen in states.items() if "failed" in seen]
+    OutboxMessage.objects.filter(pk__in=failed).update(status=OutboxStatus.FAILED, error="receipt: not delivered")
+    delivered: dict[dt.datetime, list[int]] = defaultdict(list)
+    for message, seen in states.items():
+        if seen == {"delivered"}:
+            delivered[when[message]].append(message)
+    for at, messages in delivered.items():
+        OutboxMessage.objects.filter(pk__in=messages).update(status=OutboxStatus.DELIVERED, delivered_at=at)
+    return len(parts)
+
+
+def record_receipt(*, channel: str, provider_id: str, state: str, at: dt.datetime) -> bool:
+    """One receipt (a sender's ``on_receipt`` handler as it is); False for an unknown id."""
+    return record_receipts(channel=channel, receipts=[(provider_id, state, at)]) == 1
+
+
+class ReceiptBuffer:
+    """Collects the receipts a channel hands over while the worker polls it, so they are
+    recorded together (one transaction per poll, not one per receipt)."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, list[tuple[str, str, dt.datetime]]] = defaultdict(list)
+
+    def handler(self, channel: str) -> Callable[[str, str, dt.datetime], None]:
+        return lambda provider_id, state, at: self._pending[channel].append((provider_id, state, at))
+
+    def flush(self) -> int:
+        recorded = 0
+        for channel in list(self._pending):
+            receipts = self._pending.pop(channel)
+            if receipts:
+                recorded += record_receipts(channel=channel, receipts=receipts)
+        return recorded
 
 
 @transaction.atomic

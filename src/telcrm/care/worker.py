@@ -2,11 +2,11 @@
 (care/channels/), and feeds their delivery receipts and replies back (issue 4, "All sends
 go through an outbox"). See care/outbox.py for why a message is never sent twice.
 
-One message at a time per channel: claim a batch (one status update in a transaction),
-ask the contact policy again (a withdrawal since the decision still stops it; a message
-that reached the contact window's end waits for the next morning), mark the message
-handed over, send, record the outcome. Transient failures are retried with exponential
-backoff; each channel is held to its rate.
+Per channel: claim a batch (one status update in a transaction), ask the contact policy
+again (a withdrawal since the decision still stops it; a message that reached the
+contact window's end waits for the next morning), then, a few messages at a time
+(``in_flight``), mark them handed over, send them, record their outcomes. Transient
+failures are retried with exponential backoff; each channel is held to its rate.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from telcrm.care import contacts, outbox
@@ -87,13 +87,19 @@ class Counts:
 @dataclass
 class Worker:
     """``senders`` by channel; ``rates`` in messages per second by channel (none: as fast
-    as the peer answers). ``lease`` is how long another host's claim is trusted."""
+    as the peer answers). ``lease`` is how long another host's claim is trusted.
+    ``in_flight`` messages are handed over between two records of the outbox: more is
+    faster, and is also how many a killed worker can leave uncertain.
+    ``receipts`` is where the senders' receipt handlers put what they hear
+    (``receipts.handler(channel)``); the worker records it after each poll."""
 
     senders: Mapping[str, Sender]
     rates: Mapping[str, float] = field(default_factory=dict)
     batch: int = 100
+    in_flight: int = 10
     lease: dt.timedelta = dt.timedelta(minutes=10)
     clock: Callable[[], dt.datetime] = timezone.now
+    receipts: outbox.ReceiptBuffer = field(default_factory=outbox.ReceiptBuffer)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}")
 
     def __post_init__(self) -> None:
@@ -163,38 +169,48 @@ class Worker:
                 counts.suppressed += 1
         return ready
 
-    def send_one(self, sender: Sender, message: OutboxMessage, counts: Counts) -> None:
-        now = self.clock()
-        OutboxMessage.objects.filter(pk=message.pk).update(sending_at=now, attempts=message.attempts + 1)
-        limiter = self._limiters.get(message.channel)
-        if limiter is not None:
-            limiter.wait()
+    def _outgoing(self, message: OutboxMessage) -> OutgoingMessage:
         unsubscribe = ""
         if message.purpose == Purpose.MARKETING and message.channel == Channel.EMAIL:
             unsubscribe = unsubscribe_url(message.customer_id, message.channel)
-        outgoing = OutgoingMessage(key=message.key, to=message.to, body=message.body, subject=message.subject,
-                                   unsubscribe_url=unsubscribe)
-        attempts = message.attempts + 1
-        try:
-            provider_ids = sender.send(outgoing)
-        except ChannelError as error:
-            final = isinstance(error, PermanentError) or attempts >= MAX_ATTEMPTS
-            OutboxMessage.objects.filter(pk=message.pk).update(
-                status=OutboxStatus.FAILED if final else OutboxStatus.QUEUED, error=error.reason,
-                next_attempt_at=now + backoff(attempts), claimed_by="", sending_at=None)
-            if final:
-                counts.failed += 1
-            else:
-                counts.retried += 1
-            return
+        return OutgoingMessage(key=message.key, to=message.to, body=message.body, subject=message.subject,
+                               unsubscribe_url=unsubscribe)
+
+    def send_chunk(self, sender: Sender, messages: list[OutboxMessage], counts: Counts) -> None:
+        """Hand ``messages`` (at most ``in_flight``) to the channel: marked handed over in
+        one update before the first is sent, their outcomes recorded in one transaction
+        after the last. A worker killed in between leaves at most these uncertain."""
+        now = self.clock()
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(sending_at=now, attempts=F("attempts") + 1)
+        limiter = self._limiters.get(messages[0].channel)
+        sent: list[tuple[OutboxMessage, list[str]]] = []
+        failed: list[tuple[OutboxMessage, ChannelError]] = []
+        for message in messages:
+            if limiter is not None:
+                limiter.wait()
+            try:
+                sent.append((message, sender.send(self._outgoing(message))))
+            except ChannelError as error:
+                failed.append((message, error))
         done = self.clock()
         with transaction.atomic():
-            OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.SENT, sent_at=done, error="")
+            OutboxMessage.objects.filter(pk__in=[m.pk for m, _ids in sent]).update(
+                status=OutboxStatus.SENT, sent_at=done, error="")
             ProviderPart.objects.bulk_create([
-                ProviderPart(message_id=message.pk, channel=message.channel, provider_id=pid, updated_at=done)
-                for pid in provider_ids
-            ], ignore_conflicts=True)
-        counts.sent += 1
+                ProviderPart(message_id=m.pk, channel=m.channel, provider_id=pid, updated_at=done)
+                for m, ids in sent for pid in ids
+            ], ignore_conflicts=True, batch_size=500)
+            for message, error in failed:
+                attempts = message.attempts + 1
+                final = isinstance(error, PermanentError) or attempts >= MAX_ATTEMPTS
+                OutboxMessage.objects.filter(pk=message.pk).update(
+                    status=OutboxStatus.FAILED if final else OutboxStatus.QUEUED, error=error.reason,
+                    next_attempt_at=now + backoff(attempts), claimed_by="", sending_at=None)
+                if final:
+                    counts.failed += 1
+                else:
+                    counts.retried += 1
+        counts.sent += len(sent)
 
     def run_once(self, channels: Iterable[str] | None = None) -> Counts:
         """One batch per channel; then the channels' receipts and replies."""
@@ -204,8 +220,9 @@ class Worker:
             if sender is None:
                 continue
             claimed = self.claim(channel)
-            for message in self._recheck(claimed, channel, counts) if claimed else []:
-                self.send_one(sender, message, counts)
+            ready = self._recheck(claimed, channel, counts) if claimed else []
+            for start in range(0, len(ready), self.in_flight):
+                self.send_chunk(sender, ready[start:start + self.in_flight], counts)
         self.poll()
         return counts
 
@@ -217,6 +234,7 @@ class Worker:
                 # A dropped link: the next send reconnects, and the SMSC delivers again.
                 with contextlib.suppress(ChannelError):
                     handled += poll(timeout)
+        self.receipts.flush()
         return handled
 
     def run(self, *, stop: Callable[[], bool], idle: float = 0.5) -> Counts:

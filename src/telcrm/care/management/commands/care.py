@@ -26,13 +26,12 @@ from telcrm.care.worker import Worker
 from telcrm.core.errors import TelcrmError
 
 
-def senders(channels: list[str]) -> dict[str, Sender]:
+def senders(channels: list[str], receipts: outbox.ReceiptBuffer) -> dict[str, Sender]:
     """The channel senders from the settings; receipts and replies go to the outbox."""
     made: dict[str, Sender] = {}
     if Channel.SMS in channels:
         made[Channel.SMS] = sms_sender(
-            on_receipt=lambda message_id, state, at: outbox.record_receipt(
-                channel=Channel.SMS, provider_id=message_id, state=state, at=at),
+            on_receipt=receipts.handler(Channel.SMS),
             on_reply=lambda msisdn, text, at: outbox.record_reply(msisdn=msisdn, text=text, at=at),
         )
     if Channel.EMAIL in channels:
@@ -51,6 +50,9 @@ class Command(BaseCommand):
         worker.add_argument("--once", action="store_true", help="one round (a batch per channel), then stop")
         worker.add_argument("--channels", default="sms,email,letter", help="comma-separated (default: all)")
         worker.add_argument("--batch", type=int, default=100, help="messages claimed at a time per channel")
+        worker.add_argument("--in-flight", type=int, default=10,
+                            help="messages handed over between two records (at most this many are left "
+                                 "uncertain if the worker is killed)")
         worker.add_argument("--rate", action="append", default=[], metavar="CHANNEL=PER_SECOND",
                             help="rate limit, e.g. sms=200 (repeatable; default CARE_RATE_LIMITS)")
         daily = sub.add_parser("triggers", help="fire the day's triggers and the campaign steps due")
@@ -62,7 +64,8 @@ class Command(BaseCommand):
         except TelcrmError as error:
             raise CommandError(error.message) from error
 
-    def _worker(self, *, once: bool, channels: str, batch: int, rate: list[str], **_options: Any) -> None:
+    def _worker(self, *, once: bool, channels: str, batch: int, in_flight: int, rate: list[str],
+                **_options: Any) -> None:
         wanted = [c.strip() for c in channels.split(",") if c.strip()]
         unknown = sorted(set(wanted) - {Channel.SMS, Channel.EMAIL, Channel.LETTER})
         if unknown:
@@ -74,7 +77,11 @@ class Command(BaseCommand):
                 rates[channel] = float(value)
             except ValueError:
                 raise CommandError(f"--rate {item!r}: CHANNEL=PER_SECOND") from None
-        worker = Worker(senders=senders(wanted), rates=rates, batch=batch)
+        receipts = outbox.ReceiptBuffer()
+        if in_flight < 1 or batch < 1:
+            raise CommandError("--batch and --in-flight must be at least 1")
+        worker = Worker(senders=senders(wanted, receipts), rates=rates, batch=batch, in_flight=in_flight,
+                        receipts=receipts)
         stopping = {"now": once}
 
         def stop(_signum: int, _frame: object) -> None:
