@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from telcrm.care import desk_views, views
+from telcrm.care import desk_views, unsubscribe, views
 
 urlpatterns = [
     path("", views.campaign_list, name="care-campaigns"),
@@ -23,4 +23,5 @@ urlpatterns = [
     path("calls/<int:task_id>/", desk_views.call_detail, name="care-call"),
     path("customers/<str:customer_no>/", desk_views.customer_panel, name="care-customer-panel"),
     path("customers/<str:customer_no>/consent/", desk_views.customer_consent, name="care-customer-consent"),
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="care-unsubscribe"),
 ]
