@@ -183,3 +183,20 @@ class TestPause:
         assert dict(CampaignMember.objects.values_list("customer_id", "group")) == drawn
         services.CAMPAIGN_ACTIONS["finish"](people["owner"], campaign=made, at=NOON)
         assert made.status == CampaignStatus.FINISHED
+
+
+class TestFeedback:
+    def test_an_agent_records_awareness_and_satisfaction_of_a_member_once(self, people):
+        customer = texted_customer()
+        nightly([customer])
+        made = approved(people, control_share="0")
+        services.start_campaign(people["owner"], campaign=made, at=NOON)
+        agent = f.user(Role.SERVICE_AGENT, region_code="SH-XH")
+        services.record_feedback(agent, campaign=made, customer=customer, aware=False, satisfaction=3, at=NOON)
+        services.record_feedback(agent, campaign=made, customer=customer, aware=True, satisfaction=5, at=NOON)
+        [feedback] = made.feedback.all()
+        assert (feedback.aware, feedback.satisfaction) == (True, 5)
+        with pytest.raises(ValidationFailed, match="1 to 5"):
+            services.record_feedback(agent, campaign=made, customer=customer, aware=True, satisfaction=9)
+        with pytest.raises(ValidationFailed, match="target group"):
+            services.record_feedback(agent, campaign=made, customer=texted_customer(), aware=True)

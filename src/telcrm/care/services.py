@@ -41,6 +41,7 @@ from telcrm.care.models import (
     CampaignMember,
     CampaignStep,
     CareProduct,
+    ProgrammeFeedback,
     Template,
     VoucherCode,
 )
@@ -312,6 +313,23 @@ def advance_campaigns(*, at: dt.datetime) -> dict[str, int]:
     for campaign in Campaign.objects.filter(status=CampaignStatus.RUNNING):
         queued += dispatch_due(campaign, at=at).queued
     return {"campaign messages queued": queued}
+
+
+def record_feedback(actor: User, *, campaign: Campaign, customer: Customer, aware: bool,
+                    satisfaction: int | None = None, at: dt.datetime | None = None) -> ProgrammeFeedback:
+    """What a member of the target group said when asked (a survey call): aware of the
+    programme, and how satisfied (1-5). Once per member; asking again replaces it."""
+    require(actor, "care.work_calltask")
+    customer = get_visible_customer(actor, customer.customer_no)
+    if not CampaignMember.objects.filter(campaign=campaign, customer=customer).exists():
+        raise ValidationFailed("the customer is not in this campaign's target group")
+    if satisfaction is not None and not 1 <= satisfaction <= 5:
+        raise ValidationFailed("satisfaction is a score from 1 to 5")
+    feedback, _created = ProgrammeFeedback.objects.update_or_create(
+        campaign=campaign, customer=customer,
+        defaults={"aware": aware, "satisfaction": satisfaction, "at": at or timezone.now()},
+    )
+    return feedback
 
 
 #: The status actions of the campaign page, each ``(actor, *, campaign, at)``.
