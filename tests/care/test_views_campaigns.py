@@ -4,6 +4,7 @@ campaign page's sends and suppressions, the preview of the real message, the pro
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -18,6 +19,9 @@ from telcrm.care.models import (
     Group,
     OutboxMessage,
     Suppression,
+    Template,
+    Trigger,
+    TriggerFiring,
 )
 from telcrm.core.roles import Role
 from tests import factories as f
@@ -195,3 +199,25 @@ class TestProgrammes:
         page = client_for(f.user(Role.MANAGER)).get("/care/programmes/").content.decode()
         assert f'data-campaign="{campaign.pk}"' in page
         assert 'data-verdict=""' in page  # six members: too few to tell
+
+
+class TestTriggersAndHome:
+    def test_the_triggers_page_counts_each_triggers_firings(self, people, care):
+        template = Template.objects.create(name="生日", channel="sms", purpose="care", body_zh="{{ name }}，生日快乐！")
+        birthday = Trigger.objects.create(name="生日祝福", kind="birthday", channel="sms", template=template)
+        Trigger.objects.create(name="合约到期", kind="contract_end", channel="sms", template=template,
+                               conditions={"days_before": 30})
+        for c in people[:2]:
+            TriggerFiring.objects.create(trigger=birthday, customer=c, occurrence="birthday:2025",
+                                         fired_at=dt.datetime(2025, 3, 7, tzinfo=dt.UTC),
+                                         due_at=dt.datetime(2025, 3, 7, tzinfo=dt.UTC))
+        page = client_for(care).get("/care/triggers/").content.decode()
+        birthday_row = page[page.index('data-trigger="birthday"'):]
+        assert '<td class="num" data-figure="fired">2</td>' in birthday_row[:1200]
+        assert "days_before=30" in page
+
+    def test_the_care_home_page_lists_the_newest_campaigns(self, people, care):
+        campaign = _draft(care, people)
+        client = client_for(care)
+        assert "/care/home/" in client.get("/").content.decode()
+        assert f'data-campaign="{campaign.pk}"' in client.get("/care/home/").content.decode()

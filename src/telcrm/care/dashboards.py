@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from telcrm.care.effects import Effect, ProgrammeRow
@@ -26,6 +26,7 @@ from telcrm.care.models import (
     ResponseKind,
     Suppression,
     SuppressionReason,
+    Trigger,
     VoucherCode,
 )
 from telcrm.stats.tests import Comparison
@@ -195,3 +196,24 @@ def programme_lines(rows: Iterable[ProgrammeRow]) -> list[ProgrammeLine]:
         out.append(ProgrammeLine(r.campaign, r.effect, _fmt(c.difference, "%", signed=True) if c else "—",
                                  "—" if c is None or math.isnan(c.p_value) else f"{c.p_value:.4f}"))
     return out
+
+
+@dataclass(frozen=True)
+class TriggerRow:
+    trigger: Trigger
+    firings: int
+    last_fired: object
+
+
+def trigger_rows() -> list[TriggerRow]:
+    """The configured triggers with how often each fired and when it last did."""
+    triggers = Trigger.objects.select_related("template", "product").annotate(
+        fired=Count("firings"), last=Max("firings__fired_at")).order_by("kind", "name")
+    return [TriggerRow(t, t.fired, t.last) for t in triggers]  # type: ignore[attr-defined]
+
+
+def home_campaigns(limit: int = 8) -> list[tuple[Campaign, int]]:
+    """The newest campaigns with their sends, for the care team's home page."""
+    campaigns = list(Campaign.objects.select_related("audience")[:limit])
+    sent = sent_counts([c.pk for c in campaigns])
+    return [(c, sent.get(c.pk, 0)) for c in campaigns]

@@ -38,7 +38,8 @@ def save_audience(actor: User, *, audience: Audience | None = None, name: str, d
     name = name.strip()
     if not name:
         raise ValidationFailed("name: an audience needs a name")
-    if Audience.objects.filter(name=name).exclude(pk=audience.pk if audience else None).exists():
+    same = Audience.objects.filter(name=name)
+    if (same.exclude(pk=audience.pk) if audience else same).exists():
         raise ValidationFailed("name: an audience of that name exists")
     audience = audience or Audience(owner=actor)
     audience.name, audience.description, audience.filters = name, description, clean

@@ -221,3 +221,20 @@ def programmes_page(request: AuthedRequest) -> HttpResponse:
     return render(request, "care/programmes.html", {
         "nav": "care", "rows": dashboards.programme_lines(effects.compare_programmes()),
     })
+
+
+@login_required
+@permission_required("care.view_trigger", raise_exception=True)
+@require_GET
+def triggers_page(request: AuthedRequest) -> HttpResponse:
+    """The event-driven care that runs by itself (``telcrm care triggers`` daily, and the
+    ticket-resolved event): each trigger's conditions, delay, channel and how often it fired."""
+    return render(request, "care/triggers.html", {"nav": "care", "rows": dashboards.trigger_rows()})
+
+
+@login_required
+@permission_required(_VIEW, raise_exception=True)
+@require_GET
+def home_panel(request: AuthedRequest) -> HttpResponse:
+    """The campaigns card of the care team's home page (HTMX)."""
+    return render(request, "care/_home_panel.html", {"rows": dashboards.home_campaigns()})
