@@ -92,6 +92,14 @@ class TestStart:
         assert message.body == "尊敬的王芳，您的全球通128套餐本月有惊喜。 回复TD退订"
         assert message.to == customer.subscriptions.get().msisdn and message.status == OutboxStatus.QUEUED
 
+    def test_a_customer_lacking_a_value_is_suppressed_and_the_rest_go(self, people):
+        fine = texted_customer()
+        lineless = f.customer(email="x@example.cn")
+        nightly([fine, lineless])
+        services.start_campaign(people["owner"], campaign=approved(people, control_share="0"), at=NOON)
+        assert list(OutboxMessage.objects.values_list("customer_id", flat=True)) == [fine.pk]
+        assert Suppression.objects.get(customer=lineless).reason == SuppressionReason.CONTENT_MISSING
+
     def test_deciding_again_writes_nothing_twice(self, people):
         nightly([texted_customer() for _ in range(3)])
         made = approved(people, control_share="0")

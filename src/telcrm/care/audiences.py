@@ -42,9 +42,11 @@ def count_customers(filters: dict[str, Any]) -> int:
     return compiled.count(backends.connect(), files, parsed)
 
 
-def audience_customer_ids(filters: dict[str, Any]) -> list[int]:
-    """The customers in the audience, by id, ascending (a stable order for the draw)."""
+def audience_customer_ids(filters: dict[str, Any], *, limit: int | None = None) -> list[int]:
+    """The customers in the audience, by id, ascending (a stable order for the draw);
+    ``limit`` takes only the first few (a preview's sample)."""
     parsed = parse_filters(filters)
     _month, files = nightly_files()
-    table = compiled.audience(backends.connect(), files, parsed).to_pyarrow()
-    return sorted(table.column("customer_id").to_pylist())
+    expression = compiled.audience(backends.connect(), files, parsed).order_by("customer_id")
+    table = (expression.limit(limit) if limit else expression).to_pyarrow()
+    return table.column("customer_id").to_pylist()

@@ -103,6 +103,7 @@ class SuppressionReason(models.TextChoices):
     CARE_CONTENT = "care_content", _("care message carries marketing content")
     INVALID_ADDRESS = "invalid_address", _("the channel refused the address")
     CAMPAIGN_ENDED = "campaign_ended", _("the campaign ended before the send")
+    CONTENT_MISSING = "content_missing", _("the message needs a value this customer lacks")
 
 
 class TriggerKind(models.TextChoices):

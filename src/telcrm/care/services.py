@@ -25,7 +25,7 @@ from telcrm.care import contacts, outbox
 from telcrm.care.audiences import audience_customer_ids, count_customers
 from telcrm.care.channels import sms_text
 from telcrm.care.channels.email import unsubscribe_url
-from telcrm.care.channels.render import VARIABLES, render_message
+from telcrm.care.channels.render import VARIABLES, VariableMissing, render_message
 from telcrm.care.choices import (
     CampaignStatus,
     Channel,
@@ -42,6 +42,7 @@ from telcrm.care.models import (
     CampaignStep,
     CareProduct,
     ProgrammeFeedback,
+    Suppression,
     Template,
     VoucherCode,
 )
@@ -74,7 +75,7 @@ def compose(template: Template, *, customer: Customer, line: Subscription | None
     try:
         return render_message(subject, context), render_message(body, context)
     except ValidationFailed as error:
-        raise ValidationFailed(f"{template.name}, customer {customer.customer_no}: {error.message}") from None
+        raise type(error)(f"{template.name}, customer {customer.customer_no}: {error.message}") from None
 
 
 def count_audience(actor: User, *, filters: dict[str, Any]) -> int:
@@ -121,8 +122,8 @@ def preview_message(
     else:
         if campaign.audience is None:
             raise ValidationFailed("the campaign has no audience to take a sample customer from")
-        ids = audience_customer_ids(campaign.audience.filters)
-        customer = visible_customers(actor).filter(pk__in=ids[:50]).order_by("pk").first()  # type: ignore[assignment]
+        ids = audience_customer_ids(campaign.audience.filters, limit=50)
+        customer = visible_customers(actor).filter(pk__in=ids).order_by("pk").first()  # type: ignore[assignment]
         if customer is None:
             raise NotFound("the audience holds no customer you may see")
     line = contacts.primary_lines([customer.pk]).get(customer.pk)
@@ -250,8 +251,17 @@ def _drafts(campaign: Campaign, step: CampaignStep, customers: list[Customer], a
         marketing = campaign.purpose == Purpose.MARKETING
         if marketing:
             extra["unsubscribe_url"] = unsubscribe_url(customer.pk, step.channel)
-        subject, body = compose(step.template, customer=customer, line=lines.get(customer.pk), language=reads,
-                                extra=extra)
+        try:
+            subject, body = compose(step.template, customer=customer, line=lines.get(customer.pk), language=reads,
+                                    extra=extra)
+        except VariableMissing:
+            if preview:
+                raise
+            # One customer without a value (no open line for {{ plan }}) does not stop the
+            # campaign: their contact is recorded as suppressed, with the reason.
+            Suppression.objects.create(customer=customer, campaign=campaign, step=step.number, channel=step.channel,
+                                       reason=SuppressionReason.CONTENT_MISSING, at=at)
+            continue
         if marketing and step.channel == Channel.SMS and "TD" not in body.upper() and "退订" not in body:
             body = f"{body} {OPT_OUT_HINT.get(reads, OPT_OUT_HINT[Language.ZH_HANS])}"
         drafts.append(outbox.Draft(
