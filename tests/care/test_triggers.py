@@ -4,9 +4,11 @@ their message waits for the trigger's delay; suspension care gives VIPs grace da
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from telcrm.billing.models import BillSummary
 from telcrm.care import triggers
@@ -141,3 +143,16 @@ class TestTicketResolved:
         self.send(customer, ticket_id=8, kind="inquiry")
         assert list(TriggerFiring.objects.values_list("occurrence", flat=True)) == ["ticket:7"]
         assert OutboxMessage.objects.get().purpose == "care"
+
+
+class TestCommand:
+    def test_the_daily_command_fires_the_days_triggers(self):
+        born = texted_customer(birth_date=dt.date(1990, 5, 17))
+        trigger(TriggerKind.BIRTHDAY)
+        out = io.StringIO()
+        call_command("care", "triggers", "--as-of", "2027-05-17", stdout=out)
+        assert fired() == {born.pk} and ": 1" in out.getvalue()
+
+    def test_a_bad_date_is_a_clear_error(self):
+        with pytest.raises(CommandError, match="YYYY-MM-DD"):
+            call_command("care", "triggers", "--as-of", "17/05/2027")
