@@ -19,6 +19,7 @@ from telcrm.care.models import (
     Consent,
     Group,
     OptOut,
+    ProgrammeFeedback,
     VoucherCode,
 )
 from telcrm.core.roles import Role
@@ -175,3 +176,27 @@ class TestCustomerCard:
         assert f"/care/customers/{world['pd'].customer_no}/" in page
         analyst_page = client_for(f.user(Role.ANALYST)).get(f"/customers/{world['pd'].customer_no}/")
         assert f"/care/customers/{world['pd'].customer_no}/" not in analyst_page.content.decode()
+
+
+class TestCallFeedback:
+    def test_what_the_customer_said_counts_in_the_programme_measures(self, world):
+        care = f.user(Role.CARE_MARKETING)
+        campaign = Campaign.objects.create(name="外呼回访", purpose="care", owner=care)
+        CampaignMember.objects.create(campaign=campaign, customer=world["pd"], group=Group.TREATMENT, drawn_at=NOW)
+        task = _task(world["pd"], campaign=campaign)
+        client_for(world["agent"]).post(f"/care/calls/{task.pk}/", {"outcome": "informed", "note": "",
+                                                                    "aware": "yes", "satisfaction": "4"})
+        feedback = ProgrammeFeedback.objects.get()
+        assert (feedback.campaign, feedback.customer, feedback.aware, feedback.satisfaction) == (
+            campaign, world["pd"], True, 4)
+
+    def test_a_refused_feedback_leaves_the_call_open(self, world):
+        care = f.user(Role.CARE_MARKETING)
+        campaign = Campaign.objects.create(name="外呼回访", purpose="care", owner=care)
+        task = _task(world["pd"], campaign=campaign)  # the customer is not a member of the campaign
+        response = client_for(world["agent"]).post(f"/care/calls/{task.pk}/", {
+            "outcome": "informed", "note": "", "aware": "no", "satisfaction": ""})
+        assert response.status_code == 200 and "target group" in response.content.decode()
+        task.refresh_from_db()
+        assert task.status == CallStatus.OPEN
+        assert not Interaction.objects.exists() and not ProgrammeFeedback.objects.exists()

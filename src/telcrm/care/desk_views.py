@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from telcrm.care import calls, contacts, preferences, vouchers
+from telcrm.care import calls, contacts, preferences, services, vouchers
 from telcrm.care.forms import CallOutcomeForm, ConsentForm, IssueForm, ProductForm, RedeemForm
 from telcrm.care.models import CareProduct, VoucherCode
 from telcrm.core.errors import NotFound, TelcrmError
@@ -50,7 +50,8 @@ def call_list(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def call_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
     """One call: the script, who the customer is (tier, plan, arrears, open campaigns),
-    and the outcome form; the outcome lands on the customer's timeline."""
+    and the outcome form; the outcome lands on the customer's timeline, and what the
+    customer said of the programme on the campaign's measures, in one transaction."""
     try:
         card = calls.call_card(request.user, task_id=task_id)
     except NotFound as exc:
@@ -60,9 +61,13 @@ def call_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
         form = CallOutcomeForm(request.POST)
         if form.is_valid():
             try:
+                data, at = form.cleaned_data, timezone.now()
                 with transaction.atomic():
-                    calls.complete_call(request.user, task=card.task, outcome=form.cleaned_data["outcome"],
-                                        note=form.cleaned_data["note"], at=timezone.now())
+                    calls.complete_call(request.user, task=card.task, outcome=data["outcome"], note=data["note"],
+                                        at=at)
+                    if card.task.campaign is not None and data["aware"] is not None:
+                        services.record_feedback(request.user, campaign=card.task.campaign, customer=card.customer,
+                                                 aware=data["aware"], satisfaction=data["satisfaction"], at=at)
             except TelcrmError as exc:
                 form.add_error(None, mask_text(exc.message))
             else:

@@ -188,8 +188,14 @@ class RedeemForm(forms.Form):
 
 
 class CallOutcomeForm(forms.Form):
+    """The call's outcome and, for a campaign's call, what the customer said when asked
+    about the programme (awareness and satisfaction: domain.md section 4's measures)."""
+
     outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices)
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    aware = _tri(_("Knew of the programme"))
+    satisfaction = forms.TypedChoiceField(label=_("Satisfaction (1-5)"), required=False, coerce=int, empty_value=None,
+                                          choices=[("", "—"), *((str(n), str(n)) for n in range(1, 6))])
 
 
 class ConsentForm(forms.Form):
