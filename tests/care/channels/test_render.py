@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from telcrm.care.channels.render import (
     VARIABLES,
@@ -11,6 +12,14 @@ from telcrm.care.channels.render import (
     render_message,
     template_variables,
 )
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The errors are matched in English (the UI's default language is Chinese)."""
+    with translation.override("en"):
+        yield
+
 
 CONTEXT = {"name": "王小明", "plan": "畅享套餐", "points": 1200, "amount_due": Decimal("58.30")}
 

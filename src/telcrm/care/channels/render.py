@@ -75,7 +75,7 @@ def _expressions(node: Node) -> Iterator[FilterExpression]:
                 yield from _expressions(child)
     elif isinstance(node, TextNode):
         if "{{" in node.s or "{%" in node.s:
-            raise TemplateInvalid(str(_("A {{ or {% in the message is not closed.")))
+            raise TemplateInvalid(str(_("A variable or tag in the message is not closed.")))
     else:
         raise TemplateInvalid(str(_("Only text, {{ variables }} and {% if %} are allowed in a message.")))
 
