@@ -153,11 +153,9 @@ def outbox_worker(port: int, n: int, text: str) -> float:
     queued = time.perf_counter() - started
     rate = f"{n / queued:8.0f} msg/s (policy and outbox rows)"
     print(f"{'  enqueue':<14} {n:>7} messages  {queued:7.2f} s  {rate}", flush=True)
-    sender = SmppSender(
-        "127.0.0.1", port, "bench", "x", "10086",
-        on_receipt=lambda mid, state, at: outbox.record_receipt(channel="sms", provider_id=mid, state=state, at=at),
-    )
-    worker = Worker(senders={"sms": sender}, batch=500, clock=lambda: noon)
+    receipts = outbox.ReceiptBuffer()  # as `telcrm care worker` wires it: receipts recorded per poll
+    sender = SmppSender("127.0.0.1", port, "bench", "x", "10086", on_receipt=receipts.handler("sms"))
+    worker = Worker(senders={"sms": sender}, batch=500, clock=lambda: noon, receipts=receipts)
     started = time.perf_counter()
     delivered = 0
     while delivered < n:
