@@ -201,3 +201,47 @@ class TestFailures:
         with pytest.raises(TransientError, match="refused the bind"):
             s.send(OutgoingMessage(key="k", to="13812345678", body="Hi"))
         assert smsc.received == []
+
+
+class TestWindow:
+    def messages(self, n: int, **special: str) -> list[OutgoingMessage]:
+        return [OutgoingMessage(key=f"w:{i}", to=special.get(str(i), f"139{i:08d}"), body=f"第{i}条通知")
+                for i in range(n)]
+
+    def test_a_window_of_messages_each_gets_its_ids_or_its_error(self, smsc, sender):
+        smsc.reject("8613900000007")
+        batch = self.messages(25, **{"3": "not-a-number", "7": "13900000007"})
+        outcomes = sender.send_many(batch)
+        assert isinstance(outcomes[3], PermanentError) and "not a mobile" in outcomes[3].reason
+        assert isinstance(outcomes[7], PermanentError) and "Invalid Destination" in outcomes[7].reason
+        sent = {i: ids for i, ids in enumerate(outcomes) if isinstance(ids, list)}
+        assert len(sent) == 23
+        by_id = {g.message_id: g for g in smsc.received}
+        for i, [message_id] in sent.items():
+            assert by_id[message_id].text == f"第{i}条通知"
+            assert by_id[message_id].destination_addr == f"86139{i:08d}"
+        assert len(smsc.received) == 23  # nothing twice
+
+    def test_throttled_messages_in_a_window_are_transient_the_others_go(self, smsc, sender):
+        smsc.throttle(2)
+        outcomes = sender.send_many(self.messages(12))
+        assert [type(o) for o in outcomes[:2]] == [TransientError, TransientError]
+        assert all(isinstance(o, list) for o in outcomes[2:])
+        assert len(smsc.received) == 10
+
+    def test_a_link_lost_mid_window_keeps_what_the_smsc_accepted(self, smsc, sender):
+        sender.send_many(self.messages(3))  # bound; three accepted
+        smsc.drop_next()  # the SMSC closes the link on the next submit_sm
+        outcomes = sender.send_many(self.messages(8))
+        assert all(isinstance(o, TransientError) for o in outcomes)
+        retried = sender.send_many(self.messages(8))
+        assert all(isinstance(o, list) for o in retried)
+        accepted = [g.text for g in smsc.received]
+        assert accepted == [f"第{i}条通知" for i in (0, 1, 2)] + [f"第{i}条通知" for i in range(8)]
+
+    def test_receipts_of_a_window_arrive_at_poll(self, smsc, sender, events):
+        outcomes = sender.send_many(self.messages(15))
+        handled = 0
+        while handled < 15:
+            handled += sender.poll(2.0) or pytest.fail("receipts missing")
+        assert sorted(r[0] for r in events["receipts"]) == sorted(ids[0] for ids in outcomes)
