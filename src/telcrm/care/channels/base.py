@@ -40,6 +40,10 @@ class OutgoingMessage:
 
 
 class Sender(Protocol):
+    """What every channel offers. SmppSender adds ``poll(timeout) -> int`` (receipts and
+    replies to its callbacks) and ``send_many(messages)`` (a window of submits, one
+    outcome per message: its ids or its ChannelError)."""
+
     def send(self, message: OutgoingMessage) -> list[str]:
         """Deliver ``message``; return the peer's message id for each part sent (an SMS
         longer than one segment has one id per segment)."""
