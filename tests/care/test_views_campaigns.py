@@ -103,6 +103,15 @@ class TestCampaignEditor:
         step = CampaignStep.objects.get(campaign=campaign)
         assert (step.channel, step.template.body_en) == ("sms", "Dear {{ name }}")
 
+    def test_a_second_step_is_kept_and_an_untouched_one_left_out(self, people, care):
+        audience = Audience.objects.create(name="VIP", filters={}, owner=care)
+        client_for(care).post("/care/campaigns/new/", _campaign_post(audience, **{
+            "steps-TOTAL_FORMS": "3", "steps-1-channel": "email", "steps-1-delay_days": "7",
+            "steps-1-subject_zh": "{{ name }}，流量包", "steps-1-body_zh": "详情见附件",
+            "steps-2-channel": "sms", "steps-2-delay_days": "0"}))
+        steps = list(CampaignStep.objects.order_by("number").values_list("number", "channel", "delay_days"))
+        assert steps == [(1, "sms", 0), (2, "email", 7)]
+
     def test_an_unknown_variable_is_refused_and_nothing_is_saved(self, people, care):
         audience = Audience.objects.create(name="VIP", filters={}, owner=care)
         response = client_for(care).post("/care/campaigns/new/", _campaign_post(

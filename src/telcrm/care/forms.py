@@ -136,9 +136,11 @@ def _check_template(source: str) -> str:
 
 
 class StepForm(forms.Form):
-    """One step of the channel plan with its content in Chinese and English."""
+    """One step of the channel plan with its content in Chinese and English. The editor
+    shows one empty step more than the plan has; left as it is (first channel, day 0, no
+    text) it is no step."""
 
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.SMS)
     delay_days = forms.IntegerField(label=_("Days after the start"), min_value=0, initial=0)
     subject_zh = forms.CharField(label=_("Subject (Chinese)"), max_length=200, required=False)
     body_zh = forms.CharField(label=_("Message (Chinese)"), widget=forms.Textarea(attrs={"rows": 3}))
@@ -158,7 +160,7 @@ class StepForm(forms.Form):
         return _check_template(self.cleaned_data["subject_en"])
 
 
-StepFormSet = forms.formset_factory(StepForm, extra=0, min_num=1, validate_min=True, max_num=4)
+StepFormSet = forms.formset_factory(StepForm, extra=1, min_num=1, validate_min=True, max_num=4)
 
 
 class ProductForm(forms.ModelForm):
