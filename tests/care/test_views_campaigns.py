@@ -230,3 +230,21 @@ class TestTriggersAndHome:
         client = client_for(care)
         assert "/care/home/" in client.get("/").content.decode()
         assert f'data-campaign="{campaign.pk}"' in client.get("/care/home/").content.decode()
+
+
+class TestAudienceEdit:
+    def test_the_builder_shows_a_saved_audience_as_it_was_typed(self, people, care):
+        audience = Audience.objects.create(name="预警 VIP", owner=care,
+                                           filters={"segments": ["vip"], "min_churn_risk": 0.25, "warned": True})
+        page = client_for(care).get(f"/care/audiences/{audience.pk}/").content.decode()
+        assert 'value="25' in page  # the risk typed as a percentage
+        assert re.search(r'<option value="yes" selected>', page)
+        assert re.search(r'value="vip"[^>]*checked', page)
+
+    def test_saving_it_again_keeps_one_audience(self, people, care):
+        audience = Audience.objects.create(name="VIP", owner=care, filters={"segments": ["vip"]})
+        client_for(care).post(f"/care/audiences/{audience.pk}/", {"name": "VIP 与成长", "segments": ["vip", "growth"]})
+        audience.refresh_from_db()
+        assert Audience.objects.count() == 1
+        assert (audience.name, audience.filters, audience.last_count) == ("VIP 与成长", {"segments": ["vip", "growth"]},
+                                                                          3)
