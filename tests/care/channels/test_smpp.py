@@ -191,6 +191,24 @@ class TestFailures:
         send(sender, "second")
         assert [g.text for g in smsc.received] == ["first", "second"]
 
+    def test_an_smsc_that_does_not_answer_is_a_timeout_and_the_next_send_binds_again(self, smsc):
+        s = SmppSender("127.0.0.1", smsc.port, "telcrm", "secret", "10086", timeout=0.5)
+        try:
+            smsc.stall_next()
+            with pytest.raises(TransientError, match="did not answer"):
+                s.send(OutgoingMessage(key="k", to="13812345678", body="Hi"))
+            assert len(s.send(OutgoingMessage(key="k", to="13812345678", body="Hi"))) == 1
+        finally:
+            s.close()
+        assert len(smsc.received) == 1  # the stalled one was never accepted
+
+    def test_the_smscs_enquire_link_is_answered(self, smsc, sender):
+        send(sender, "Hi")
+        smsc.enquire_all()
+        sender.poll(2.0)  # the receipt, then the enquire_link
+        sender.enquire_link()  # a round trip: the SMSC has read the answer by now
+        assert smsc.links_answered >= 1
+
     def test_unreachable_smsc_is_transient(self):
         with pytest.raises(TransientError, match="unreachable"):
             SmppSender("127.0.0.1", 1, "telcrm", "secret", "10086", timeout=1).send(

@@ -92,6 +92,8 @@ class _Session(socketserver.BaseRequestHandler):
                     self.send("enquire_link_resp", sequence=pdu.sequence)
                 elif pdu.command == "deliver_sm_resp":
                     smsc._acked(pdu.status)
+                elif pdu.command == "enquire_link_resp":
+                    smsc._link_answered()
                 elif pdu.command == "unbind":
                     self.send("unbind_resp", sequence=pdu.sequence)
                     return
@@ -133,8 +135,10 @@ class LocalSmsc:
         self.receipts_acked = 0
         self.refused: list[tuple[str, int]] = []  # (destination, command_status) answered
         self.failing: set[str] = set()  # destinations whose receipts say UNDELIV
+        self.links_answered = 0  # enquire_link_resp received
         self._throttle = 0
         self._drop = 0
+        self._stall = 0
         self._rejected: dict[str, int] = {}
         self._ids = itertools.count(1)
         self._sessions: list[_Session] = []
@@ -176,6 +180,15 @@ class LocalSmsc:
     def drop_next(self, count: int = 1) -> None:
         """Close the link on the next ``count`` submit_sm without answering them."""
         self._drop += count
+
+    def stall_next(self, count: int = 1) -> None:
+        """Take the next ``count`` submit_sm and never answer them (a hung SMSC)."""
+        self._stall += count
+
+    def enquire_all(self) -> None:
+        """Ask every bound link whether it is alive (enquire_link), as SMSCs do when idle."""
+        for session in list(self._sessions):
+            session.send("enquire_link")
 
     def disconnect_all(self) -> None:
         """Drop every bound link at once, as an SMSC restart would."""
@@ -233,6 +246,11 @@ class LocalSmsc:
             session.request.shutdown(socket.SHUT_RDWR)
         session.request.close()
 
+    def _link_answered(self) -> None:
+        with self._changed:
+            self.links_answered += 1
+            self._changed.notify_all()
+
     def _acked(self, status: int) -> None:
         with self._changed:
             self.receipts_acked += status == consts.SMPP_ESME_ROK
@@ -245,6 +263,9 @@ class LocalSmsc:
                 self._drop -= 1
                 self._close(session)
                 return False
+            if self._stall:
+                self._stall -= 1
+                return True
             status = consts.SMPP_ESME_ROK
             if self._throttle:
                 self._throttle -= 1
