@@ -200,3 +200,15 @@ class TestCallFeedback:
         task.refresh_from_db()
         assert task.status == CallStatus.OPEN
         assert not Interaction.objects.exists() and not ProgrammeFeedback.objects.exists()
+
+
+class TestNavigation:
+    @pytest.mark.parametrize(("role", "link"), [
+        (Role.CARE_MARKETING, "/care/"), (Role.MANAGER, "/care/"), (Role.ANALYST, "/care/"),
+        (Role.SERVICE_AGENT, "/care/calls/"), (Role.ACCOUNT_MANAGER, "/care/calls/"), (Role.AUDITOR, None),
+    ])
+    def test_each_role_gets_the_one_care_link_its_work_needs(self, role, link):
+        page = client_for(f.user(role, region_code="SH-PD")).get("/").content.decode()
+        nav = page[page.index('<nav>'):page.index('</nav>')]
+        care_links = [href for href in ("/care/", "/care/calls/") if f'href="{href}"' in nav]
+        assert care_links == ([link] if link else [])
