@@ -91,6 +91,10 @@ class TestRefused:
         with pytest.raises(PermanentError, match="empty"):
             sender.send(OutgoingMessage(key="k", to="上海市\n王先生", body="  "))
 
+    def test_title_longer_than_a_line(self, sender):
+        with pytest.raises(PermanentError, match="title or text"):
+            sender.send(OutgoingMessage(key="k", to="上海市\n王先生", subject="很长的标题" * 20, body="您好"))
+
     def test_text_longer_than_a_page(self, sender):
         with pytest.raises(PermanentError, match="one A4 page"):
             sender.send(OutgoingMessage(key="k", to="上海市\n王先生", body="很长的一段话。" * 400))

@@ -33,13 +33,16 @@ FONT_REGULAR = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 FONT_BOLD = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
 FONT_FACE_SC = 2
 
-_BODY_SIZE = 11  # pt
+_BODY_SIZE, _TITLE_SIZE = 11, 14  # pt
+_WIDTH = 160.0  # mm of text between the margins
 _LINE = 6.5  # mm
 _BODY_TOP, _BODY_BOTTOM = 112.0, 270.0  # mm from the top of the page
 
 
 @dataclass(frozen=True)
 class Letter:
+    """One page of a batch, as journaled."""
+
     key: str
     address: tuple[str, ...]
     title: str
@@ -47,7 +50,7 @@ class Letter:
     date: str
 
 
-def _pdf(sender_lines: Iterable[str]) -> FPDF:
+def _pdf() -> FPDF:
     for font in (FONT_REGULAR, FONT_BOLD):
         if not font.exists():
             raise TransientError(f"letter font {font} is missing (Debian package fonts-noto-cjk)")
@@ -57,7 +60,6 @@ def _pdf(sender_lines: Iterable[str]) -> FPDF:
     pdf.add_font("cjk", "", FONT_REGULAR, collection_font_number=FONT_FACE_SC)
     pdf.add_font("cjk", "B", FONT_BOLD, collection_font_number=FONT_FACE_SC)
     pdf.set_creator("telcrm")
-    pdf.sender_lines = list(sender_lines)  # type: ignore[attr-defined]
     return pdf
 
 
@@ -65,23 +67,27 @@ def _pdf(sender_lines: Iterable[str]) -> FPDF:
 def _measure() -> FPDF:
     """One document per process to measure bodies with (loading the CJK faces is the
     slow part of a letter, about a second each)."""
-    pdf = _pdf(())
+    pdf = _pdf()
     pdf.add_page()
     return pdf
 
 
-def _body_fits(body: str) -> bool:
+def _fits(title: str, body: str) -> bool:
+    """The title on one line and the body within the page, as ``_page`` sets them."""
     pdf = _measure()
+    pdf.set_font("cjk", "B", _TITLE_SIZE)
+    if pdf.get_string_width(title) > _WIDTH:
+        return False
     pdf.set_font("cjk", "", _BODY_SIZE)
-    height = pdf.multi_cell(160, _LINE, body, dry_run=True, output="HEIGHT")
+    height = pdf.multi_cell(_WIDTH, _LINE, body, dry_run=True, output="HEIGHT")
     return float(height) <= _BODY_BOTTOM - _BODY_TOP  # type: ignore[arg-type]
 
 
-def _page(pdf: FPDF, letter: Letter) -> None:
+def _page(pdf: FPDF, letter: Letter, sender_lines: list[str]) -> None:
     pdf.add_page()
     pdf.set_font("cjk", "", 8)
     pdf.set_xy(25, 20)
-    pdf.multi_cell(90, 4, "\n".join(pdf.sender_lines))  # type: ignore[attr-defined]
+    pdf.multi_cell(90, 4, "\n".join(sender_lines))
     # The recipient's block sits in the window of a DL/C5 envelope (left 20-110 mm, 45-90 mm down).
     pdf.set_xy(25, 50)
     pdf.set_font("cjk", "", 12)
@@ -90,11 +96,11 @@ def _page(pdf: FPDF, letter: Letter) -> None:
     pdf.set_font("cjk", "", 10)
     pdf.cell(65, 6, letter.date, align="R")
     pdf.set_xy(25, 102)
-    pdf.set_font("cjk", "B", 14)
-    pdf.cell(160, 8, letter.title)
+    pdf.set_font("cjk", "B", _TITLE_SIZE)
+    pdf.cell(_WIDTH, 8, letter.title)
     pdf.set_xy(25, _BODY_TOP)
     pdf.set_font("cjk", "", _BODY_SIZE)
-    pdf.multi_cell(160, _LINE, letter.body)
+    pdf.multi_cell(_WIDTH, _LINE, letter.body)
     pdf.set_xy(25, 282)
     pdf.set_font("cjk", "", 7)
     pdf.cell(160, 4, letter.key)  # the outbox key, for tracking returns and responses
@@ -102,9 +108,9 @@ def _page(pdf: FPDF, letter: Letter) -> None:
 
 def render_letters(letters: Iterable[Letter], *, sender_lines: Iterable[str] = ()) -> bytes:
     """The batch PDF: one page per letter, in the order given."""
-    pdf = _pdf(sender_lines)
+    pdf, lines = _pdf(), list(sender_lines)
     for letter in letters:
-        _page(pdf, letter)
+        _page(pdf, letter, lines)
     return bytes(pdf.output())
 
 
@@ -145,8 +151,8 @@ class LetterSender:
             raise PermanentError("a letter needs an address block of at least two lines (address, name)")
         if not message.body.strip():
             raise PermanentError("an empty letter")
-        if not _body_fits(message.body):
-            raise PermanentError("the letter's text does not fit on one A4 page")
+        if not _fits(message.subject, message.body):
+            raise PermanentError("the letter's title or text does not fit on one A4 page")
         letter = Letter(key=message.key, address=address, title=message.subject, body=message.body,
                         date=f"{self.today.year}年{self.today.month}月{self.today.day}日")
         self.directory.mkdir(parents=True, exist_ok=True)
