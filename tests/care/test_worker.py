@@ -15,6 +15,9 @@ from telcrm.care.channels.smsc import LocalSmsc
 from telcrm.care.choices import CampaignStatus, OutboxStatus, SuppressionReason
 from telcrm.care.models import Consent, OptOut, OutboxMessage, ProviderPart, Suppression
 from telcrm.care.worker import RateLimiter, Worker, backoff
+from telcrm.core.errors import Conflict
+from telcrm.core.roles import Role
+from tests import factories as f
 
 from .engine import NOON, campaign, texted_customer
 
@@ -197,3 +200,19 @@ class TestRateLimiter:
         for _ in range(3):
             limiter.wait()
             now[0] += 1.0
+
+
+class TestSettling:
+    def test_a_person_settles_an_uncertain_message_either_way(self, smsc):
+        went, did_not = queue(n=2)
+        OutboxMessage.objects.update(status=OutboxStatus.UNCERTAIN, sending_at=NOON)
+        manager = f.user(Role.MANAGER)
+        outbox.settle_uncertain(manager, message=OutboxMessage.objects.get(pk=went.pk), sent=True)
+        outbox.settle_uncertain(manager, message=OutboxMessage.objects.get(pk=did_not.pk), sent=False, at=NOON)
+        worker = worker_for(smsc)
+        assert worker.run_once().sent == 1 and len(smsc.received) == 1
+        assert smsc.received[0].destination_addr.endswith(did_not.to)
+        assert OutboxMessage.objects.get(pk=went.pk).sent_at == NOON
+        with pytest.raises(Conflict):
+            outbox.settle_uncertain(manager, message=OutboxMessage.objects.get(pk=went.pk), sent=False)
+        worker.close()

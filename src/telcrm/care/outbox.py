@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from telcrm.care import contacts
 from telcrm.care.choices import Channel, OutboxStatus, Purpose, ResponseKind, SuppressionReason
+from telcrm.care.contacts import User
 from telcrm.care.models import (
     CallTask,
     Campaign,
@@ -37,6 +38,7 @@ from telcrm.care.models import (
     TriggerFiring,
 )
 from telcrm.care.policy import Action, ContactRequest, CustomerFacts, Decider, PriorContact
+from telcrm.core.errors import Conflict
 from telcrm.customers.models import Customer
 
 #: Replies that opt the customer out of marketing SMS (issue 4: "TD or 退订"); a few
@@ -152,6 +154,23 @@ def suppress_queued(*, campaign: Campaign, reason: SuppressionReason, at: dt.dat
         for m in queued.only("customer_id", "step", "channel")
     ], batch_size=500)
     return queued.update(status=OutboxStatus.SUPPRESSED, error=str(SuppressionReason(reason).label))
+
+
+def settle_uncertain(actor: User, *, message: OutboxMessage, sent: bool, at: dt.datetime | None = None
+                     ) -> OutboxMessage:
+    """A person's verdict on a message a killed worker left uncertain (from the channel's
+    records, or the customer): it went out (sent), or it did not and is queued again."""
+    contacts.require(actor, "care.run_campaign")
+    if message.status != OutboxStatus.UNCERTAIN:
+        raise Conflict(f"message {message.key} is {message.get_status_display()}, not uncertain")
+    at = at or timezone.now()
+    if sent:
+        message.status, message.sent_at = OutboxStatus.SENT, message.sending_at or at
+    else:
+        message.status, message.next_attempt_at, message.claimed_by = OutboxStatus.QUEUED, at, ""
+    message.error = ""
+    message.save(update_fields=["status", "sent_at", "next_attempt_at", "claimed_by", "error"])
+    return message
 
 
 # --- receipts and replies ------------------------------------------------------------

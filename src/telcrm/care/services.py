@@ -186,8 +186,10 @@ def start_campaign(actor: User, *, campaign: Campaign, at: dt.datetime | None = 
         if campaign.audience is None:
             raise ValidationFailed("the campaign has no audience")
         ids = audience_customer_ids(campaign.audience.filters)
-        live = set(Customer.objects.filter(pk__in=ids).exclude(status=CustomerStatus.MERGED)
-                   .values_list("pk", flat=True))
+        live: set[int] = set()
+        for start in range(0, len(ids), 10_000):  # a bounded IN list, whatever the audience's size
+            live.update(Customer.objects.filter(pk__in=ids[start:start + 10_000])
+                        .exclude(status=CustomerStatus.MERGED).values_list("pk", flat=True))
         treatment, control = _draw(campaign, [i for i in ids if i in live], at)
         _check_budget(campaign, treatment)
     else:

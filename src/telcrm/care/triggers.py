@@ -15,6 +15,7 @@ tells the billing side whether a customer's suspension has to wait.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -32,6 +33,7 @@ from telcrm.core.errors import NotFound
 from telcrm.customers.models import Account, Customer, CustomerKind, CustomerStatus, Subscription, SubscriptionStatus
 from telcrm.value.services import service_level
 
+CHUNK = 1000
 DEFAULTS: dict[str, dict[str, object]] = {
     TriggerKind.SUSPENSION_CARE: {"min_stars": 3, "grace_days": 7},
     TriggerKind.BILL_SHOCK: {"ratio": 2.0, "min_amount": 100.0},
@@ -167,7 +169,8 @@ def fire(trigger: Trigger, candidates: list[Candidate], *, at: dt.datetime) -> o
         TriggerFiring(trigger=trigger, customer_id=c.customer_id, occurrence=c.occurrence, fired_at=at, due_at=due,
                       grace_until=c.grace_until) for c in fresh.values()
     ], batch_size=1000, ignore_conflicts=True)
-    firings = TriggerFiring.objects.filter(trigger=trigger, fired_at=at).select_related("customer__region")
+    firings = TriggerFiring.objects.filter(trigger=trigger, fired_at=at, customer_id__in={c for c, _o in fresh}
+                                           ).select_related("customer__region")
     firings = [f for f in firings if (f.customer_id, f.occurrence) in fresh]
     ids = [f.customer_id for f in firings]
     lines, languages = contacts.primary_lines(ids), contacts.language_of(ids)
@@ -189,9 +192,11 @@ def fire_triggers(*, as_of: dt.date, at: dt.datetime | None = None) -> dict[str,
     counts = {}
     for trigger in Trigger.objects.filter(active=True).exclude(kind=TriggerKind.TICKET_RESOLVED).select_related(
             "template"):
-        candidates = list(_DAILY[trigger.kind](trigger, as_of))
-        decided = fire(trigger, candidates, at=at)
-        counts[trigger.name] = decided.queued + decided.deferred
+        counts[trigger.name] = 0
+        candidates = _DAILY[trigger.kind](trigger, as_of)
+        while chunk := list(itertools.islice(candidates, CHUNK)):  # bounded queries for a date campaign to all
+            decided = fire(trigger, chunk, at=at)
+            counts[trigger.name] += decided.queued + decided.deferred
     return counts
 
 
