@@ -18,6 +18,10 @@ system:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk gettext >/dev/null; \
 	fi
+	@if ! command -v pdftotext >/dev/null; then \
+	  echo "Installing poppler-utils (the letter tests read PDFs back with pdftotext)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	fi
 	@if ! command -v java >/dev/null; then \
 	  echo "Installing Java for the Spark engine (default-jre-headless)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \

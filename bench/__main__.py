@@ -34,16 +34,18 @@ def _operator(work: Path, subscribers: int, months: int) -> Path:
     return data_dir
 
 
+BENCHMARKS = ["simulate", "ingest", "web", "api", "tickets-api", "sms"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--subscribers", type=int, default=1_000_000)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--work", type=Path, default=Path("var/bench"))
     parser.add_argument("--only", nargs="*", default=None,
-                        choices=["simulate", "ingest", "web", "api", "tickets-api"],
-                        help="run only these benchmarks")
+                        choices=BENCHMARKS, help="run only these benchmarks")
     args = parser.parse_args()
-    chosen = set(args.only or ["simulate", "ingest", "web", "api", "tickets-api"])
+    chosen = set(args.only or BENCHMARKS)
     python = sys.executable
     size = ["--subscribers", str(args.subscribers), "--months", str(args.months)]
     if "simulate" in chosen:
@@ -60,6 +62,8 @@ def main() -> None:
             _run([python, "-m", "bench.api", "--db", db])
     if "tickets-api" in chosen:
         _run([python, "-m", "bench.tickets_api", "--work", str(args.work.resolve() / "tickets-api")])
+    if "sms" in chosen:
+        _run([python, "-m", "bench.outbox_smpp", "--work", str(args.work)])
 
 
 if __name__ == "__main__":

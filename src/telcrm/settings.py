@@ -25,6 +25,21 @@ SECRET_KEY = os.environ.get("TELCRM_SECRET_KEY", "telcrm-development-key-not-for
 DEBUG = os.environ.get("TELCRM_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("TELCRM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 SPARK_MASTER = os.environ.get("TELCRM_SPARK_MASTER", "")
+# The operator's short-message centre (SMSC), reached over SMPP 3.4.
+SMPP_HOST = os.environ.get("TELCRM_SMPP_HOST", "127.0.0.1")
+SMPP_PORT = int(os.environ.get("TELCRM_SMPP_PORT", "2775"))
+SMPP_SYSTEM_ID = os.environ.get("TELCRM_SMPP_SYSTEM_ID", "telcrm")
+SMPP_PASSWORD = os.environ.get("TELCRM_SMPP_PASSWORD", "telcrm")
+SMPP_SOURCE_ADDR = os.environ.get("TELCRM_SMPP_SOURCE_ADDR", "10086")
+# Outgoing mail (Django's own settings): a relay on loopback by default.
+EMAIL_HOST = os.environ.get("TELCRM_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("TELCRM_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("TELCRM_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TELCRM_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("TELCRM_SMTP_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("TELCRM_MAIL_FROM", "care@telcrm.example")
+#: The address customers reach the app at, for links in messages (unsubscribe).
+PUBLIC_URL = os.environ.get("TELCRM_PUBLIC_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -43,6 +58,7 @@ INSTALLED_APPS = [
     "telcrm.churn",
     "telcrm.nightly",
     "telcrm.tickets",
+    "telcrm.care",
     "telcrm.ingest",
     "telcrm.simulate",
     "telcrm.web",

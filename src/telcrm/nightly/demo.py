@@ -7,7 +7,8 @@ leaves the warnings to the rules alone, and the demo says so. The demo's earlier
 are then scored by a model whose training window covered their outcomes: fine for showing
 the screens, not a measure of the model (its own test months are, ``ChurnModel.metrics``). A second ``make demo`` on
 the same data finds the model active and every month done (``services.current_run``), and
-runs nothing again.
+runs nothing again. The care demo (campaigns, triggers, call tasks; care/demo.py) follows
+the nightly results it selects its audiences from, and is as idempotent.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from telcrm.care.demo import seed_demo_care
 from telcrm.churn import services as churn_services
 from telcrm.core.errors import ValidationFailed
 from telcrm.nightly.models import NightlyRun
@@ -72,4 +74,5 @@ def run_demo_nightly(*, out: TextIOBase, months: int = DEMO_MONTHS, progress: bo
         runs.append(run_nightly(as_of=month, out=out, progress=progress))
     # The desk's tickets come after the nightly tiers: their targets follow the stars.
     seed_demo_tickets(out=out)
+    seed_demo_care(out=out)
     return runs

@@ -27,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 from ibis.backends import BaseBackend
 
 from telcrm.analytics import backends, schemas
@@ -102,6 +103,27 @@ class Results:
     @property
     def warnings(self) -> pa.Table:
         return self.lines.filter(self.lines.column("warned"))
+
+
+# What the results files next to the snapshot hold (``export_results``).
+LINE_RESULT_COLUMNS = ("subscription_id", "customer_id", "segment", "revenue", "lifetime_value", "risk", "warned")
+ENTERPRISE_RESULT_COLUMNS = ("customer_id", "grade", "stars", "revenue", "lifetime_value")
+RESULT_FILES = {"lines": "results_lines.parquet", "enterprises": "results_enterprises.parquet"}
+
+
+def export_results(results: Results, directory: Path) -> dict[str, Path]:
+    """The night's tier, value and risk of each line and enterprise as Parquet next to the
+    snapshot, so campaign audiences (issue 4) select on them in the engine over millions
+    of lines, as they select on the features, instead of reading them back from the
+    database. Written under a temporary name and renamed, like the snapshot."""
+    paths = {}
+    for name, table, columns in (("lines", results.lines, LINE_RESULT_COLUMNS),
+                                 ("enterprises", results.enterprises, ENTERPRISE_RESULT_COLUMNS)):
+        path = Path(directory) / RESULT_FILES[name]
+        tmp = path.with_suffix(".parquet.tmp")
+        pq.write_table(table.select(list(columns)), tmp, compression="zstd")
+        paths[name] = tmp.replace(path)
+    return paths
 
 
 def lake_months(lake_dir: Path) -> list[str]:
@@ -208,7 +230,8 @@ def _risk(lines: pa.Table) -> pa.Table:
     )
     loss = _fen(pc.max_element_wise(pc.multiply(risk, value), 0.0))
     alert = pc.fill_null(pc.greater_equal(lines.column("probability"), ALERT_PROBABILITY), False)
-    return lines.append_column("expected_loss", loss).append_column("warned", pc.or_(pc.greater(fired, 0), alert))
+    return (lines.append_column("expected_loss", loss).append_column("warned", pc.or_(pc.greater(fired, 0), alert))
+            .append_column("risk", risk))
 
 
 def _segments(lines: ibis.Table, enterprises: ibis.Table, rules: SegmentRules) -> pa.Table:

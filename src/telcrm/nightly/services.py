@@ -176,6 +176,7 @@ def run_nightly(
                 if model is not None and results.drift is not None:
                     churn_services.check_drift(model, results.drift.features, results.drift.scores, month=month)
                     counts["drift sample"] = len(results.drift.features)
+            pipeline.export_results(results, snapshot.directory)
     except Exception as error:
         run.status, run.error, run.finished_at = RunStatus.FAILED, f"{type(error).__name__}: {error}", timezone.now()
         run.stage_seconds, run.counts = clock.seconds, clock.counts

@@ -18,4 +18,5 @@ urlpatterns = [
     path("value/", include("telcrm.value.urls")),
     path("churn/", include("telcrm.churn.urls")),
     path("tickets/", include("telcrm.tickets.urls")),
+    path("care/", include("telcrm.care.urls")),
 ]
