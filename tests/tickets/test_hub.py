@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 
 from telcrm.api import hub
@@ -14,6 +15,7 @@ from telcrm.core.roles import Role
 from telcrm.tickets.models import Evidence, Ticket
 from tests import factories as f
 from tests.api.support import token_client
+from tests.tickets import desk
 from tests.tickets.listener import Listener
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +203,18 @@ class TestTroubleTicketEvents:
         auditor = token_client(f.user(Role.AUDITOR))
         assert auditor.post(self.HUB, {"callback": "http://127.0.0.1:9/x"},
                             content_type="application/json").status_code == 403
+
+
+class TestEventsFromTheWeb:
+    def test_resolving_in_the_workspace_notifies(self, listener, django_capture_on_commit_callbacks):
+        agent = f.user(Role.SERVICE_AGENT, region_code="SH-XH")
+        hub.register_listener(agent, api="troubleTicket", callback=listener.url,
+                              query="eventType=TroubleTicketResolvedEvent")
+        t = desk.ticket(agent, kind="inquiry", opened=timezone.now())
+        web = Client()
+        web.force_login(agent)
+        with django_capture_on_commit_callbacks(execute=True):
+            web.post(f"/tickets/{t.ticket_no}/resolve/", {"version": t.version, "resolution": "answered",
+                                                          "note": "已答复"})
+        assert [b["eventType"] for b in listener.received] == ["TroubleTicketResolvedEvent"]
+        assert listener.received[0]["event"]["troubleTicket"]["resolutionDate"]

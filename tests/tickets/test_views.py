@@ -234,3 +234,16 @@ class TestDashboardPeriod:
         assert r.context["overall"].tickets == 1
         assert manager.get("/tickets/dashboard/").context["overall"].tickets == 2
         assert manager.get("/tickets/dashboard/?from=garbage").context["overall"].tickets == 2
+
+
+class TestKpiScope:
+    def test_supervisor_sees_its_team_not_the_others(self):
+        lead, mine, other = desk.agent(), desk.agent(), desk.agent()
+        desk.team(mine, supervisor=lead, code="t-mine")
+        desk.team(other, code="t-other")
+        desk.ticket(mine, opened=timezone.now())
+        desk.ticket(other, category_code="roaming", opened=timezone.now())
+        r = signed_in(lead).get("/tickets/dashboard/?by=team")
+        assert [c.key for c in r.context["cards"]] == ["t-mine"]
+        board = signed_in(lead).get("/tickets/board/")
+        assert board.context["counts"]["total"] == 1

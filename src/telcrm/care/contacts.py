@@ -159,7 +159,8 @@ def facts_for(
         opted[cid].add(ch)
     dnc = set(DoNotContact.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True))
     holdout = set(HoldoutMember.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True))
-    horizon = max([c.days for c in policy_config().caps.values()] + [policy_config().priority_days])
+    config = policy_config()
+    horizon = max([c.days for c in config.caps.values()] + [config.priority_days])
     prior: dict[int, list[PriorContact]] = defaultdict(list)
     recent = (OutboxMessage.objects.filter(customer_id__in=ids, purpose=Purpose.MARKETING, status__in=_COUNTED,
                                            created_at__gt=at - dt.timedelta(days=horizon))

@@ -12,6 +12,7 @@ failures are retried with exponential backoff; each channel is held to its rate.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import socket
@@ -152,7 +153,7 @@ class Worker:
         for message in messages:
             known = facts[message.customer_id]
             request = ContactRequest(purpose=message.purpose, channel=channel, at=now, campaign_id=message.campaign_id)
-            decision = decide(request, outbox._with(known, address=message.to), self._config, at_send=True)
+            decision = decide(request, dataclasses.replace(known, address=message.to), self._config, at_send=True)
             if decision.action is Action.SEND:
                 ready.append(message)
             elif decision.action is Action.DEFER:
