@@ -33,6 +33,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from telcrm.api.auth import caller
 from telcrm.api.errors import TmfError
 from telcrm.api.models import DeliveryStatus, HubListener, Notification
 from telcrm.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -218,7 +219,7 @@ def hub_router(api: str, *, permission: str, tags: list[str]) -> Router:
     router = Router(tags=tags)
 
     def _check(request: HttpRequest) -> User:
-        user = request.auth  # type: ignore[attr-defined]
+        user = caller(request)
         if not user.has_perm(permission):
             raise PermissionDenied(f"registering a listener needs the {permission} permission")
         return user
@@ -237,14 +238,14 @@ def hub_router(api: str, *, permission: str, tags: list[str]) -> Router:
                 by_alias=True)
     def read_hub(request: HttpRequest, listener_id: int) -> HubOut:
         """One of your listeners; someone else's is 404."""
-        return _out(get_listener(request.auth, api=api, listener_id=listener_id))  # type: ignore[attr-defined]
+        return _out(get_listener(caller(request), api=api, listener_id=listener_id))
 
     @router.delete("/hub/{listener_id}", response={204: None, **_ERRORS}, summary="Remove a listener",
                    by_alias=True)
     def delete_hub(request: HttpRequest, listener_id: int) -> Status:
         """Pending notifications of the listener are dropped with it."""
         with transaction.atomic():
-            remove_listener(request.auth, api=api, listener_id=listener_id)  # type: ignore[attr-defined]
+            remove_listener(caller(request), api=api, listener_id=listener_id)
         return Status(204, None)
 
     return router

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Header, Query, Router, Schema, Status
 from pydantic import Field
 
+from telcrm.api.auth import caller
 from telcrm.api.errors import MethodNotAllowed, TmfError
 from telcrm.api.hub import hub_router
 from telcrm.api.tmf import Paging, absolute_href, etag, expected_version, page, selected_fields
@@ -72,7 +73,7 @@ def list_tickets(request: HttpRequest, response: HttpResponse, paging: Query[Pag
     """Tickets of the customers the caller may see, in ticket-number order, a page at a time
     (`offset`, `limit`; `X-Total-Count`, `X-Result-Count`)."""
     wanted = selected_fields(filters.fields, RESOURCE_FIELDS)
-    qs = filters.apply(visible_tickets(request.auth)).order_by("ticket_no")  # type: ignore[arg-type]
+    qs = filters.apply(visible_tickets(caller(request))).order_by("ticket_no")
     rows = with_relations(page(qs, paging, response), wanted)
     return [ticket_resource(t, href=_href(request), wanted=wanted) for t in rows]
 
@@ -84,7 +85,7 @@ def retrieve_ticket(request: HttpRequest, response: HttpResponse, ticket_no: str
     """One ticket by its number, with notes, attachments (the evidence checked) and its status
     history. The `ETag` header carries the ticket's version for `If-Match`."""
     wanted = selected_fields(fields, RESOURCE_FIELDS)
-    ticket = services.get_ticket(request.auth, ticket_no=ticket_no)  # type: ignore[arg-type]
+    ticket = services.get_ticket(caller(request), ticket_no=ticket_no)
     t = with_relations(Ticket.objects.filter(pk=ticket.pk), wanted).get()
     response["ETag"] = etag(t.version)
     return ticket_resource(t, href=_href(request), wanted=wanted)
@@ -98,7 +99,7 @@ def create_ticket(request: HttpRequest, response: HttpResponse, body: TroubleTic
     the customer's stars, the kind and the channel; an open ticket of the same customer and
     category is linked as `isDuplicateOf`. Answers 201 with the ticket and its `Location`."""
     with transaction.atomic():
-        ticket = api_writes.open_from_api(request.auth, body)  # type: ignore[arg-type]
+        ticket = api_writes.open_from_api(caller(request), body)
     out = _one(request, response, ticket)
     response["Location"] = out.href
     return Status(201, out)
@@ -117,9 +118,9 @@ def patch_ticket(request: HttpRequest, response: HttpResponse, ticket_no: str, b
         raise TelcrmError("Content-Type: send application/merge-patch+json", status=415,
                           code="unsupported_media_type")
     version = expected_version(if_match)
-    ticket = services.get_ticket(request.auth, ticket_no=ticket_no)  # type: ignore[arg-type]
+    ticket = services.get_ticket(caller(request), ticket_no=ticket_no)
     with transaction.atomic():
-        api_writes.patch_from_api(request.auth, ticket, body, expected_version=version)  # type: ignore[arg-type]
+        api_writes.patch_from_api(caller(request), ticket, body, expected_version=version)
     return _one(request, response, ticket)
 
 

@@ -150,12 +150,13 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     &to=2026-06``, by default the last twelve), with monthly charts; a supervisor sees its
     teams, a manager everyone. Tickets count in the month they were opened."""
     now = timezone.localtime()
+    zone = timezone.get_current_timezone()
     by = request.GET.get("by", "team")
     if by not in kpis.GROUPINGS:
         by = "team"
-    since = _month(request.GET.get("from"), now.tzinfo) or _month_start(
+    since = _month(request.GET.get("from"), zone) or _month_start(
         now - dt.timedelta(days=31 * (DASHBOARD_MONTHS - 1)))
-    last = _month(request.GET.get("to"), now.tzinfo)
+    last = _month(request.GET.get("to"), zone)
     until = min(now, _next_month(last)) if last is not None and last >= since else now
     tickets = kpi_data.ticket_facts(request.user, since=since, until=until)
     visits = kpi_data.visit_facts(request.user, since=since, until=until)

@@ -155,7 +155,7 @@ def _resolve(rng: random.Random, t: Ticket, owner: User, manager: User | None, a
     services.add_note(owner, ticket=t, kind="internal", at=at, text="核查完毕，整理处理记录。",
                       work_minutes=rng.randrange(2, 25))
     if t.kind == TicketKind.COMPLAINT:
-        bill = BillSummary.objects.filter(subscription_id=t.subscription_id).order_by("-month").first()
+        bill = BillSummary.objects.filter(subscription=t.subscription).order_by("-month").first()
         if bill is None:
             return
         complaints.attach_evidence(owner, ticket=t, kind="bill", record_id=bill.pk, at=at)
@@ -190,7 +190,7 @@ def _call_back(rng: random.Random, now: dt.datetime) -> int:
         when = max(when, visit.created_at + dt.timedelta(hours=1))
         reached = rng.random() < 0.85
         score = rng.choice([10, 10, 9, 9, 9, 8, 8, 7, 6, 4])
-        if _safely(lambda v=visit, w=when, r=reached, s=score: return_visits.record_outcome(
+        if _safely(lambda v=visit, w=when, r=reached, s=score: return_visits.record_outcome(  # type: ignore[misc]
                 v.ticket.owner, visit_id=v.pk, reachable=r, satisfaction=s if r else None,
                 solved=(s >= 6) if r else None, at=w, note="回访")):
             made += 1

@@ -38,7 +38,7 @@ class LineChoice(forms.ModelChoiceField):
 class CategoryChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:  # type: ignore[override]
         name = obj.name_zh if (get_language() or "").startswith("zh") else obj.name_en
-        return f"{obj.parent.code} › {name}" if obj.parent_id else name
+        return f"{parent.code} › {name}" if (parent := obj.parent) else name
 
 
 class OpenTicketForm(forms.Form):
