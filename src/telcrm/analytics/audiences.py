@@ -80,7 +80,7 @@ class AudienceFilters:
             if name in errors or value is None or value == [] or value == "":
                 continue
             try:
-                values[name] = _coerce(name, known[name].type, value)
+                values[name] = _coerce(name, str(known[name].type), value)
             except (TypeError, ValueError) as error:
                 errors[name] = str(error)
         if errors:

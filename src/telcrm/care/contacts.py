@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,7 +31,7 @@ from telcrm.core.errors import PermissionDenied, ValidationFailed
 from telcrm.customers.models import Customer, Subscription, SubscriptionStatus
 from telcrm.customers.policy import get_visible_customer, visible_customers
 
-User = AbstractBaseUser | AnonymousUser
+User = AuthUser | AnonymousUser
 
 #: Outbox states that count as a contact for the caps and priority: decided and not
 #: refused (a failed or suppressed message reached nobody).
@@ -99,7 +100,7 @@ def add_do_not_contact(actor: User, *, customer: Customer, reason: str) -> DoNot
     if not reason.strip():
         raise ValidationFailed("a reason is needed for the do-not-contact list")
     entry, _created = DoNotContact.objects.get_or_create(
-        customer=customer, defaults={"reason": reason.strip(), "at": timezone.now(), "added_by": actor}
+        customer=customer, defaults={"reason": reason.strip(), "at": timezone.now(), "added_by": actor}  # type: ignore[misc]
     )
     return entry
 
@@ -164,7 +165,8 @@ def facts_for(
     prior: dict[int, list[PriorContact]] = defaultdict(list)
     recent = (OutboxMessage.objects.filter(customer_id__in=ids, purpose=Purpose.MARKETING, status__in=_COUNTED,
                                            created_at__gt=at - dt.timedelta(days=horizon))
-              .exclude(pk=exclude_message).values_list("customer_id", "channel", "created_at", "campaign_id",
+              .exclude(pk=exclude_message).values_list(  # type: ignore[misc]  # pk=None excludes nothing
+                "customer_id", "channel", "created_at", "campaign_id",
                                                        "campaign__priority"))
     for cid, ch, created, campaign_id, priority in recent:
         prior[cid].append(PriorContact(channel=ch, at=created, campaign_id=campaign_id, priority=priority or 5))

@@ -195,7 +195,7 @@ def campaign_effect(campaign: Campaign, *, today: dt.date | None = None) -> Effe
     spend = _spend_change(groups, start, today)
     vouchers = VoucherCode.objects.filter(campaign=campaign, issued_to__isnull=False).count()
     programme = _programme(campaign, treated, responders)
-    unit_cost = campaign.product.unit_cost if campaign.product_id else Decimal("0")
+    unit_cost = product.unit_cost if (product := campaign.product) else Decimal("0")
     cost = campaign.cost_per_contact * programme.contacted + unit_cost * vouchers
     uplift = 0.0 if math.isnan(response.difference) else response.difference
     gained = Decimal(str(round(uplift * len(treated), 4))) * campaign.value_per_response

@@ -117,7 +117,7 @@ def enqueue(drafts: list[Draft], *, at: dt.datetime) -> Enqueued:
             if decision.action is Action.SUPPRESS:
                 suppressions.append(Suppression(
                     customer=draft.customer, campaign=draft.campaign, firing=draft.firing, step=draft.step,
-                    channel=channel, reason=decision.reason, at=at))
+                    channel=channel, reason=decision.reason, at=at))  # type: ignore[misc]  # set when suppressing
                 result.suppressed[decision.reason] += 1
                 continue
             if decision.action is Action.DEFER:
@@ -248,7 +248,7 @@ def record_reply(*, msisdn: str, text: str, at: dt.datetime | None = None) -> li
                                              sent_at__gte=at - REPLY_WINDOW, sent_at__lte=at)
                 .order_by("-sent_at").first())
         if last is not None:
-            CampaignResponse.objects.create(campaign_id=last.campaign_id, customer=customer,
+            CampaignResponse.objects.create(campaign=last.campaign, customer=customer,  # type: ignore[misc]  # filtered
                                             kind=ResponseKind.REPLY, at=at)
     return [c.pk for c in customers]
 

@@ -148,7 +148,8 @@ def approve_campaign(actor: User, *, campaign: Campaign, at: dt.datetime | None 
         raise ValidationFailed("a campaign is approved by a manager other than its owner")
     if not campaign.steps.exists():
         raise ValidationFailed("a campaign needs at least one step before approval")
-    campaign.status, campaign.approved_by, campaign.approved_at = CampaignStatus.APPROVED, actor, at or timezone.now()
+    campaign.status, campaign.approved_at = CampaignStatus.APPROVED, at or timezone.now()
+    campaign.approved_by = actor  # type: ignore[assignment]  # a signed-in manager, never anonymous
     campaign.save(update_fields=["status", "approved_by", "approved_at"])
     return campaign
 
@@ -204,8 +205,8 @@ def start_campaign(actor: User, *, campaign: Campaign, at: dt.datetime | None = 
 
 def _check_budget(campaign: Campaign, treatment: int) -> None:
     cost = campaign.cost_per_contact * treatment * campaign.steps.count()
-    if campaign.product_id:
-        cost += campaign.product.unit_cost * treatment
+    if (product := campaign.product) is not None:
+        cost += product.unit_cost * treatment
     if campaign.budget and cost > campaign.budget:
         raise ValidationFailed(
             f"{treatment} contacts would cost {cost:.2f}, over the budget of {campaign.budget:.2f}"
@@ -265,7 +266,7 @@ def _drafts(campaign: Campaign, step: CampaignStep, customers: list[Customer], a
                                        reason=SuppressionReason.CONTENT_MISSING, at=at)
             continue
         if marketing and step.channel == Channel.SMS and "TD" not in body.upper() and "退订" not in body:
-            body = f"{body} {OPT_OUT_HINT.get(reads, OPT_OUT_HINT[Language.ZH_HANS])}"
+            body = f"{body} {OPT_OUT_HINT.get(Language(reads), OPT_OUT_HINT[Language.ZH_HANS])}"
         drafts.append(outbox.Draft(
             customer=customer, channel=step.channel, purpose=campaign.purpose, body=body, subject=subject,
             step=step.number, campaign=campaign, has_offer=campaign.product_id is not None,
@@ -289,7 +290,7 @@ def _issue_codes(campaign: Campaign, customers: list[Customer], at: dt.datetime)
     fresh = [VoucherCode(product=product, code=_new_code(product), campaign=campaign, issued_to=c, issued_at=at,
                          expires_at=expires) for c in customers if c.pk not in have]
     VoucherCode.objects.bulk_create(fresh, batch_size=1000)
-    return have | {v.issued_to_id: v.code for v in fresh}  # type: ignore[misc]
+    return have | {v.issued_to_id: v.code for v in fresh}  # type: ignore[misc, return-value]  # issued_to is set
 
 
 def _new_code(product: CareProduct) -> str:

@@ -18,6 +18,7 @@ import datetime as dt
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Avg, Q
 from django.utils import timezone
@@ -50,7 +51,7 @@ class Candidate:
     grace_until: dt.date | None = None
 
 
-def _condition(trigger: Trigger, name: str) -> object:
+def _condition(trigger: Trigger, name: str) -> Any:
     return trigger.conditions.get(name, DEFAULTS.get(trigger.kind, {}).get(name))
 
 
@@ -76,24 +77,27 @@ def _tenure(trigger: Trigger, day: dt.date) -> Iterator[Candidate]:
     wanted = set(trigger.conditions.get("years") or [])
     rows = Customer.objects.filter(_live(), since__month=day.month, since__day=day.day, since__lt=day)
     for pk, since in rows.values_list("pk", "since"):
+        assert since is not None  # filtered on since__lt
         years = day.year - since.year
         if years >= 1 and (not wanted or years in wanted):
             yield Candidate(pk, f"tenure:{years}", {"years": years})
 
 
 def _contract_end(trigger: Trigger, day: dt.date) -> Iterator[Candidate]:
-    horizon = day + dt.timedelta(days=int(_condition(trigger, "days_before")))  # type: ignore[arg-type]
+    horizon = day + dt.timedelta(days=int(_condition(trigger, "days_before")))
     rows = (Subscription.objects.exclude(status=SubscriptionStatus.CLOSED)
             .filter(contract_end__gte=day, contract_end__lte=horizon).values_list("customer_id", "pk", "contract_end"))
     for customer_id, line_id, end in rows:
+        assert end is not None  # filtered on contract_end
         yield Candidate(customer_id, f"contract:{line_id}:{end.isoformat()}", {"contract_end": end.isoformat()})
 
 
 def _suspension_care(trigger: Trigger, day: dt.date) -> Iterator[Candidate]:
     """VIPs in arrears: notified, with grace days before the line may be suspended."""
-    min_stars, grace = int(_condition(trigger, "min_stars")), int(_condition(trigger, "grace_days"))  # type: ignore[arg-type]
+    min_stars, grace = int(_condition(trigger, "min_stars")), int(_condition(trigger, "grace_days"))
     accounts = Account.objects.filter(balance__lt=0, arrears_since__isnull=False, arrears_since__lte=day)
     for customer_id, since, balance in accounts.values_list("customer_id", "arrears_since", "balance"):
+        assert since is not None  # filtered on arrears_since
         if service_level(customer_id=customer_id).stars >= min_stars:
             yield Candidate(customer_id, f"arrears:{since.isoformat()}",
                             {"grace_days": grace, "amount_due": f"{-balance:.2f}"},
@@ -171,11 +175,11 @@ def fire(trigger: Trigger, candidates: list[Candidate], *, at: dt.datetime) -> o
     ], batch_size=1000, ignore_conflicts=True)
     firings = TriggerFiring.objects.filter(trigger=trigger, fired_at=at, customer_id__in={c for c, _o in fresh}
                                            ).select_related("customer__region")
-    firings = [f for f in firings if (f.customer_id, f.occurrence) in fresh]
-    ids = [f.customer_id for f in firings]
+    kept = [f for f in firings if (f.customer_id, f.occurrence) in fresh]
+    ids = [f.customer_id for f in kept]
     lines, languages = contacts.primary_lines(ids), contacts.language_of(ids)
     drafts = []
-    for firing in firings:
+    for firing in kept:
         candidate = fresh[(firing.customer_id, firing.occurrence)]
         subject, body = compose(trigger.template, customer=firing.customer, line=lines.get(firing.customer_id),
                                 language=languages.get(firing.customer_id, Language.ZH_HANS),
@@ -193,7 +197,7 @@ def fire_triggers(*, as_of: dt.date, at: dt.datetime | None = None) -> dict[str,
     for trigger in Trigger.objects.filter(active=True).exclude(kind=TriggerKind.TICKET_RESOLVED).select_related(
             "template"):
         counts[trigger.name] = 0
-        candidates = _DAILY[trigger.kind](trigger, as_of)
+        candidates = _DAILY[TriggerKind(trigger.kind)](trigger, as_of)
         while chunk := list(itertools.islice(candidates, CHUNK)):  # bounded queries for a date campaign to all
             decided = fire(trigger, chunk, at=at)
             counts[trigger.name] += decided.queued + decided.deferred

@@ -164,9 +164,9 @@ class Worker:
                 with transaction.atomic():
                     Suppression.objects.create(customer_id=message.customer_id, campaign_id=message.campaign_id,
                                                firing_id=message.firing_id, step=message.step, channel=channel,
-                                               reason=decision.reason, at=now)
+                                               reason=decision.reason, at=now)  # type: ignore[misc]  # set when suppressing
                     OutboxMessage.objects.filter(pk=message.pk).update(
-                        status=OutboxStatus.SUPPRESSED, error=str(SuppressionReason(decision.reason).label))
+                        status=OutboxStatus.SUPPRESSED, error=str(SuppressionReason(decision.reason).label))  # type: ignore[arg-type]
                 counts.suppressed += 1
         return ready
 
@@ -201,11 +201,11 @@ class Worker:
                 ProviderPart(message_id=m.pk, channel=m.channel, provider_id=pid, updated_at=done)
                 for m, ids in sent for pid in ids
             ], ignore_conflicts=True, batch_size=500)
-            for message, error in failed:
+            for message, failure in failed:
                 attempts = message.attempts + 1
-                final = isinstance(error, PermanentError) or attempts >= MAX_ATTEMPTS
+                final = isinstance(failure, PermanentError) or attempts >= MAX_ATTEMPTS
                 OutboxMessage.objects.filter(pk=message.pk).update(
-                    status=OutboxStatus.FAILED if final else OutboxStatus.QUEUED, error=error.reason,
+                    status=OutboxStatus.FAILED if final else OutboxStatus.QUEUED, error=failure.reason,
                     next_attempt_at=now + backoff(attempts), claimed_by="", sending_at=None)
                 if final:
                     counts.failed += 1

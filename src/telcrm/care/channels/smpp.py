@@ -33,8 +33,9 @@ from smpplib.client import Client
 from telcrm.care.channels import sms_text
 from telcrm.care.channels.base import ChannelError, OutgoingMessage, PermanentError, TransientError
 
-ReceiptHandler = Callable[[str, str, dt.datetime], None]
-ReplyHandler = Callable[[str, str, dt.datetime], None]
+#: What a handler returns is ignored (the outbox returns the rows it updated).
+ReceiptHandler = Callable[[str, str, dt.datetime], object]
+ReplyHandler = Callable[[str, str, dt.datetime], object]
 
 DELIVERED = "delivered"
 FAILED = "failed"

@@ -4,6 +4,7 @@ responses and programme feedback (domain.md section 4)."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,10 +21,13 @@ from telcrm.care.choices import (
 )
 from telcrm.customers.models import Customer
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 _USER = settings.AUTH_USER_MODEL
 
 
-def _money(label: str, **kwargs: object) -> models.DecimalField:
+def _money(label: StrOrPromise, **kwargs: object) -> models.DecimalField:
     return models.DecimalField(label, max_digits=14, decimal_places=2, **kwargs)  # type: ignore[arg-type]
 
 
