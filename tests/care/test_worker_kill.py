@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from telcrm.care import outbox
 from telcrm.care.channels.smsc import LocalSmsc
 from telcrm.care.choices import CampaignStatus, OutboxStatus
 from telcrm.care.models import OutboxMessage
+from tests.database import database_url
 
 from .engine import NOON, campaign, texted_customer
 
@@ -30,7 +30,7 @@ IN_FLIGHT = 5
 def worker(smsc: LocalSmsc, data_dir: Path, *args: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "DATABASE_URL": database_url(),
         "TELCRM_DATA_DIR": str(data_dir),
         "TELCRM_SMPP_PORT": str(smsc.port),
         "TELCRM_SMPP_SYSTEM_ID": "telcrm",
@@ -40,7 +40,9 @@ def worker(smsc: LocalSmsc, data_dir: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-@pytest.mark.django_db(transaction=True)
+# A committing test: the snapshot of migrated data (role groups, regions) is restored after
+# it, as the browser tests that follow on the same worker expect.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_batch_and_restarted_sends_each_message_at_most_once(tmp_path):
     made = campaign(purpose="care")
     made.status = CampaignStatus.RUNNING

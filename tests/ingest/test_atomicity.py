@@ -11,21 +11,14 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from telcrm.billing.models import BillSummary
 from telcrm.ingest.pipeline import import_file
+from tests.database import database_url
 from tests.ingest.helpers import actor, load, read_rows, write_csv
 
 LINES = 2_000
 MONTHS = 100
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 def _operator_with_many_lines(tmp: Path) -> Path:
@@ -48,7 +41,7 @@ def _operator_with_many_lines(tmp: Path) -> Path:
 
 
 def _run_import(path: Path, tmp: Path) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "TELCRM_DATA_DIR": str(tmp / "data"),
+    env = {**os.environ, "DATABASE_URL": database_url(), "TELCRM_DATA_DIR": str(tmp / "data"),
            "TELCRM_LAKE_DIR": str(tmp / "lake")}
     cli = Path(sys.executable).with_name("telcrm")
     return subprocess.Popen([str(cli), "import", "bills", str(path)], env=env,
