@@ -14,7 +14,6 @@ import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,18 +29,6 @@ from telcrm.core.masking import mask_text
 from telcrm.customers.views import AuthedRequest
 
 _VIEW = "care.view_campaign"
-
-def _run(action: str, user: User, campaign: Campaign) -> None:
-    """One of ``services.CAMPAIGN_ACTIONS``; pausing takes no time."""
-    at = timezone.now()
-    if action == "approve":
-        services.approve_campaign(user, campaign=campaign, at=at)
-    elif action == "start":
-        services.start_campaign(user, campaign=campaign, at=at)
-    elif action == "pause":
-        services.pause_campaign(user, campaign=campaign)
-    else:
-        services.finish_campaign(user, campaign=campaign, at=at)
 
 
 def _field_errors(form, exc: TelcrmError) -> None:  # type: ignore[no-untyped-def]
@@ -205,7 +192,8 @@ def campaign_action(request: AuthedRequest, campaign_id: int, action: str) -> Ht
         raise Http404("no such action")
     try:
         with transaction.atomic():
-            _run(action, request.user, Campaign.objects.select_for_update().get(pk=campaign.pk))
+            locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+            services.CAMPAIGN_ACTIONS[action](request.user, campaign=locked, at=timezone.now())
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except TelcrmError as exc:
