@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from telcrm.care import dashboards, editor, effects, services
+from telcrm.care import dashboards, editor, effects, outbox, services
 from telcrm.care.forms import AudienceForm, CampaignForm, StepFormSet
-from telcrm.care.models import Audience, Campaign, CampaignStatus, Language
+from telcrm.care.models import Audience, Campaign, CampaignStatus, Language, OutboxMessage
 from telcrm.core.errors import NotFound, TelcrmError
 from telcrm.core.masking import mask_text
 from telcrm.customers.views import AuthedRequest
@@ -156,6 +156,7 @@ def campaign_page(request: AuthedRequest, campaign_id: int) -> HttpResponse:
         "steps": campaign.steps.select_related("template").order_by("number"),
         "effect": effect, "effect_rows": dashboards.effect_rows(effect) if effect else [],
         "effect_chart": dashboards.effect_chart(effect) if effect else None,
+        "uncertain": dashboards.uncertain_messages(campaign) if figures.uncertain else [],
         "actions": services.allowed_actions(request.user, campaign=campaign), "languages": Language.choices,
     })
 
@@ -203,6 +204,23 @@ def campaign_action(request: AuthedRequest, campaign_id: int, action: str) -> Ht
         messages.success(request, _("Campaign %(name)s is now %(status)s.") % {
             "name": campaign.name, "status": campaign.get_status_display()})
     return redirect("care-campaign", campaign_id=campaign.pk)
+
+
+@login_required
+@permission_required("care.run_campaign", raise_exception=True)
+@require_POST
+def settle_message(request: AuthedRequest, campaign_id: int, message_id: int) -> HttpResponse:
+    """A person's verdict on a message left uncertain: it went out, or send it again."""
+    message = get_object_or_404(OutboxMessage, pk=message_id, campaign_id=campaign_id)
+    try:
+        with transaction.atomic():
+            outbox.settle_uncertain(request.user, message=message, sent=request.POST.get("sent") == "yes",
+                                    at=timezone.now())
+    except TelcrmError as exc:
+        messages.error(request, mask_text(exc.message))
+    else:
+        messages.success(request, _("Message settled."))
+    return redirect("care-campaign", campaign_id=campaign_id)
 
 
 @login_required
