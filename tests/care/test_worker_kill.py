@@ -40,7 +40,7 @@ def worker(smsc: LocalSmsc, data_dir: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_killed_mid_batch_and_restarted_sends_each_message_at_most_once(tmp_path):
     made = campaign(purpose="care")
     made.status = CampaignStatus.RUNNING
