@@ -248,3 +248,21 @@ class TestAudienceEdit:
         assert Audience.objects.count() == 1
         assert (audience.name, audience.filters, audience.last_count) == ("VIP 与成长", {"segments": ["vip", "growth"]},
                                                                           3)
+
+
+class TestUncertain:
+    def test_a_person_settles_an_interrupted_message_from_the_campaign_page(self, people, care):
+        campaign = Campaign.objects.create(name="x", purpose="care", owner=care, status=CampaignStatus.RUNNING)
+        at = dt.datetime(2025, 12, 1, 10, tzinfo=dt.UTC)
+        left = [OutboxMessage.objects.create(key=f"c{campaign.pk}:u{c.pk}:s1", customer=c, campaign=campaign,
+                                             purpose="care", channel="sms", to=c.subscriptions.get().msisdn,
+                                             body="您好", status="uncertain", next_attempt_at=at, created_at=at)
+                for c in people[:2]]
+        client = client_for(care)
+        page = client.get(f"/care/campaigns/{campaign.pk}/").content.decode()
+        assert f'data-message="{left[0].pk}"' in page and left[0].to not in page
+        client.post(f"/care/campaigns/{campaign.pk}/messages/{left[0].pk}/settle/", {"sent": "yes"})
+        client.post(f"/care/campaigns/{campaign.pk}/messages/{left[1].pk}/settle/", {"sent": "no"})
+        assert [OutboxMessage.objects.get(pk=m.pk).status for m in left] == ["sent", "queued"]
+        assert client_for(f.user(Role.ANALYST)).post(
+            f"/care/campaigns/{campaign.pk}/messages/{left[0].pk}/settle/", {"sent": "no"}).status_code == 403

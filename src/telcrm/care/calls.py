@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet, Sum
+from django.utils import timezone
 
 from telcrm.care import contacts
 from telcrm.care.models import (
@@ -67,7 +68,7 @@ def work_list(actor: User, *, mine: bool = False, at: dt.datetime | None = None)
         tasks = tasks.filter(assigned_to=actor)
     rows = list(tasks[:500])
     lines = contacts.primary_lines([t.customer_id for t in rows])
-    now = at or dt.datetime.now(dt.UTC)
+    now = at or timezone.now()
     return [CallRow(t, mask_phone(lines[t.customer_id].msisdn) if t.customer_id in lines else "", t.due_at < now)
             for t in rows]
 

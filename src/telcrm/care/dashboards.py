@@ -29,6 +29,7 @@ from telcrm.care.models import (
     Trigger,
     VoucherCode,
 )
+from telcrm.care.preferences import masked_address
 from telcrm.stats.tests import Comparison
 
 #: Outbox states that mean the channel took the message (the peer has it).
@@ -217,3 +218,10 @@ def home_campaigns(limit: int = 8) -> list[tuple[Campaign, int]]:
     campaigns = list(Campaign.objects.select_related("audience")[:limit])
     sent = sent_counts([c.pk for c in campaigns])
     return [(c, sent.get(c.pk, 0)) for c in campaigns]
+
+
+def uncertain_messages(campaign: Campaign, limit: int = 50) -> list[tuple[OutboxMessage, str]]:
+    """Messages a killed worker left uncertain, for a person to settle, address masked."""
+    rows = (OutboxMessage.objects.filter(campaign=campaign, status=OutboxStatus.UNCERTAIN)
+            .select_related("customer").order_by("id")[:limit])
+    return [(m, masked_address(m.channel, m.to)) for m in rows]

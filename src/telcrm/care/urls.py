@@ -14,6 +14,8 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/", views.campaign_page, name="care-campaign"),
     path("campaigns/<int:campaign_id>/edit/", views.campaign_edit, name="care-campaign-edit"),
     path("campaigns/<int:campaign_id>/preview/", views.campaign_preview, name="care-campaign-preview"),
+    path("campaigns/<int:campaign_id>/messages/<int:message_id>/settle/", views.settle_message,
+         name="care-settle-message"),
     path("campaigns/<int:campaign_id>/<str:action>/", views.campaign_action, name="care-campaign-action"),
     path("programmes/", views.programmes_page, name="care-programmes"),
     path("triggers/", views.triggers_page, name="care-triggers"),

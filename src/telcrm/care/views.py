@@ -14,7 +14,6 @@ import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,26 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from telcrm.care import dashboards, editor, effects, services
+from telcrm.care import dashboards, editor, effects, outbox, services
 from telcrm.care.forms import AudienceForm, CampaignForm, StepFormSet
-from telcrm.care.models import Audience, Campaign, CampaignStatus, Language
+from telcrm.care.models import Audience, Campaign, CampaignStatus, Language, OutboxMessage
 from telcrm.core.errors import NotFound, TelcrmError
 from telcrm.core.masking import mask_text
 from telcrm.customers.views import AuthedRequest
 
 _VIEW = "care.view_campaign"
-
-def _run(action: str, user: User, campaign: Campaign) -> None:
-    """One of ``services.CAMPAIGN_ACTIONS``; pausing takes no time."""
-    at = timezone.now()
-    if action == "approve":
-        services.approve_campaign(user, campaign=campaign, at=at)
-    elif action == "start":
-        services.start_campaign(user, campaign=campaign, at=at)
-    elif action == "pause":
-        services.pause_campaign(user, campaign=campaign)
-    else:
-        services.finish_campaign(user, campaign=campaign, at=at)
 
 
 def _field_errors(form, exc: TelcrmError) -> None:  # type: ignore[no-untyped-def]
@@ -169,6 +156,7 @@ def campaign_page(request: AuthedRequest, campaign_id: int) -> HttpResponse:
         "steps": campaign.steps.select_related("template").order_by("number"),
         "effect": effect, "effect_rows": dashboards.effect_rows(effect) if effect else [],
         "effect_chart": dashboards.effect_chart(effect) if effect else None,
+        "uncertain": dashboards.uncertain_messages(campaign) if figures.uncertain else [],
         "actions": services.allowed_actions(request.user, campaign=campaign), "languages": Language.choices,
     })
 
@@ -205,7 +193,8 @@ def campaign_action(request: AuthedRequest, campaign_id: int, action: str) -> Ht
         raise Http404("no such action")
     try:
         with transaction.atomic():
-            _run(action, request.user, Campaign.objects.select_for_update().get(pk=campaign.pk))
+            locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+            services.CAMPAIGN_ACTIONS[action](request.user, campaign=locked, at=timezone.now())
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except TelcrmError as exc:
@@ -215,6 +204,23 @@ def campaign_action(request: AuthedRequest, campaign_id: int, action: str) -> Ht
         messages.success(request, _("Campaign %(name)s is now %(status)s.") % {
             "name": campaign.name, "status": campaign.get_status_display()})
     return redirect("care-campaign", campaign_id=campaign.pk)
+
+
+@login_required
+@permission_required("care.run_campaign", raise_exception=True)
+@require_POST
+def settle_message(request: AuthedRequest, campaign_id: int, message_id: int) -> HttpResponse:
+    """A person's verdict on a message left uncertain: it went out, or send it again."""
+    message = get_object_or_404(OutboxMessage, pk=message_id, campaign_id=campaign_id)
+    try:
+        with transaction.atomic():
+            outbox.settle_uncertain(request.user, message=message, sent=request.POST.get("sent") == "yes",
+                                    at=timezone.now())
+    except TelcrmError as exc:
+        messages.error(request, mask_text(exc.message))
+    else:
+        messages.success(request, _("Message settled."))
+    return redirect("care-campaign", campaign_id=campaign_id)
 
 
 @login_required
