@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from telcrm.value.services import DEFAULT_STARS, SEGMENT_STARS, service_level
+from telcrm.value.services import DEFAULT_STARS, SEGMENT_STARS, service_level, service_levels
 from tests import factories as f
 from tests import score_factories as s
 
@@ -32,3 +32,14 @@ class TestServiceLevel:
         level = service_level(customer_id=person.pk)
         assert (level.stars, level.tier) == (SEGMENT_STARS["growth"], "growth")
         assert level.stars > SEGMENT_STARS["mass"]
+
+    def test_many_at_once_give_each_customers_own_level(self):
+        ent, person, new = f.customer(kind="enterprise"), f.customer(), f.customer()
+        s.enterprise_value(ent, month=dt.date(2024, 6, 1), grade="2A", stars=4)
+        line = f.subscription(person)
+        s.line_value(line, month=dt.date(2024, 5, 1), segment="mass")
+        s.line_value(line, month=dt.date(2024, 6, 1), segment="vip")
+        levels = service_levels(customer_ids=[ent.pk, person.pk, new.pk, person.pk])
+        assert {c: (lv.stars, lv.tier) for c, lv in levels.items()} == {
+            ent.pk: (4, "2A"), person.pk: (SEGMENT_STARS["vip"], "vip"), new.pk: (DEFAULT_STARS, "")}
+        assert all(levels[c] == service_level(customer_id=c) for c in levels)

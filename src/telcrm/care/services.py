@@ -46,6 +46,7 @@ from telcrm.care.models import (
     Template,
     VoucherCode,
 )
+from telcrm.care.vouchers import new_code, valid_until
 from telcrm.core.errors import Conflict, NotFound, ValidationFailed
 from telcrm.core.masking import mask_address, mask_phone
 from telcrm.customers.models import Customer, CustomerStatus, Subscription
@@ -286,15 +287,11 @@ def _issue_codes(campaign: Campaign, customers: list[Customer], at: dt.datetime)
         return {}
     have = dict(VoucherCode.objects.filter(campaign=campaign, issued_to__in=customers)
                 .values_list("issued_to_id", "code"))
-    expires = at + dt.timedelta(days=product.valid_days) if product.valid_days else None
-    fresh = [VoucherCode(product=product, code=_new_code(product), campaign=campaign, issued_to=c, issued_at=at,
+    expires = valid_until(product, at)
+    fresh = [VoucherCode(product=product, code=new_code(product), campaign=campaign, issued_to=c, issued_at=at,
                          expires_at=expires) for c in customers if c.pk not in have]
     VoucherCode.objects.bulk_create(fresh, batch_size=1000)
     return have | {v.issued_to_id: v.code for v in fresh}  # type: ignore[misc, return-value]  # issued_to is set
-
-
-def _new_code(product: CareProduct) -> str:
-    return f"{product.code[:6].upper()}-{secrets.token_hex(5).upper()}"
 
 
 def pause_campaign(actor: User, *, campaign: Campaign, at: dt.datetime | None = None) -> Campaign:

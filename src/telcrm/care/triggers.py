@@ -32,7 +32,7 @@ from telcrm.care.models import Audience, Trigger, TriggerFiring
 from telcrm.care.services import compose
 from telcrm.core.errors import NotFound
 from telcrm.customers.models import Account, Customer, CustomerKind, CustomerStatus, Subscription, SubscriptionStatus
-from telcrm.value.services import service_level
+from telcrm.value.services import service_levels
 
 CHUNK = 1000
 DEFAULTS: dict[str, dict[str, object]] = {
@@ -95,10 +95,12 @@ def _contract_end(trigger: Trigger, day: dt.date) -> Iterator[Candidate]:
 def _suspension_care(trigger: Trigger, day: dt.date) -> Iterator[Candidate]:
     """VIPs in arrears: notified, with grace days before the line may be suspended."""
     min_stars, grace = int(_condition(trigger, "min_stars")), int(_condition(trigger, "grace_days"))
-    accounts = Account.objects.filter(balance__lt=0, arrears_since__isnull=False, arrears_since__lte=day)
-    for customer_id, since, balance in accounts.values_list("customer_id", "arrears_since", "balance"):
+    accounts = list(Account.objects.filter(balance__lt=0, arrears_since__isnull=False, arrears_since__lte=day)
+                    .values_list("customer_id", "arrears_since", "balance"))
+    levels = service_levels(customer_ids=[customer_id for customer_id, _since, _balance in accounts])
+    for customer_id, since, balance in accounts:
         assert since is not None  # filtered on arrears_since
-        if service_level(customer_id=customer_id).stars >= min_stars:
+        if levels[customer_id].stars >= min_stars:
             yield Candidate(customer_id, f"arrears:{since.isoformat()}",
                             {"grace_days": grace, "amount_due": f"{-balance:.2f}"},
                             grace_until=day + dt.timedelta(days=grace))

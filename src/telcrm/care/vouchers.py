@@ -30,6 +30,11 @@ def new_code(product: CareProduct) -> str:
     return f"{product.code[:12].upper()}-" + "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def valid_until(product: CareProduct, issued_at: dt.datetime) -> dt.datetime | None:
+    """When a code issued at ``issued_at`` expires; None for a product without a limit."""
+    return issued_at + dt.timedelta(days=product.valid_days) if product.valid_days else None
+
+
 def _require(actor: User, perm: str) -> None:
     if not actor.has_perm(perm):
         raise PermissionDenied("your role may not do this")
@@ -49,7 +54,7 @@ def issue_vouchers(actor: User, *, product: CareProduct, customer_nos: Sequence[
         raise NotFound(f"customers: not found {', '.join(missing[:10])}")
     held = {v.issued_to_id: v for v in VoucherCode.objects.filter(
         product=product, campaign=campaign, issued_to__in=customers.values(), redeemed_at__isnull=True)}
-    expires = at + dt.timedelta(days=product.valid_days) if product.valid_days else None
+    expires = valid_until(product, at)
     out = []
     for no in dict.fromkeys(customer_nos):
         customer = customers[no]
