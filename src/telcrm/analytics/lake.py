@@ -80,7 +80,8 @@ class LakeWriter:
             tmp.unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process of this machine still runs (the owner of a stale write or claim)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -96,7 +97,7 @@ def remove_stale(root: Path, kind: str) -> int:
     count = 0
     for tmp in (Path(root) / kind).glob(f"month=*/*{_TMP}-*"):
         pid = tmp.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             tmp.unlink(missing_ok=True)
             count += 1
     return count

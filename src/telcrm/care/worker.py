@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from telcrm.analytics.lake import process_alive
 from telcrm.care import contacts, outbox
 from telcrm.care.channels.base import ChannelError, OutgoingMessage, PermanentError, Sender
 from telcrm.care.channels.email import unsubscribe_url
@@ -59,16 +60,6 @@ class RateLimiter:
             self.sleep(self._next - now)
             now = self._next
         self._next = now + self.interval
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
@@ -112,7 +103,7 @@ class Worker:
         host, _sep, rest = claimed_by.partition(":")
         pid = rest.partition(":")[0]
         if host == socket.gethostname() and pid.isdigit():
-            return int(pid) != os.getpid() and not _alive(int(pid))
+            return int(pid) != os.getpid() and not process_alive(int(pid))
         return claimed_at is None or claimed_at < now - self.lease
 
     def recover(self) -> Counts:
